@@ -1,0 +1,195 @@
+/**
+ * SubtaskActor: one parallel subtask of one operator chain (Flink's StreamTask).
+ *
+ * Accepts (data lane, in order per channel): RecordBatch, EndOfPartition, Poll (sources, to self).
+ * Accepts (system lane): OutputWritable (a downstream mailbox it waited on drained).
+ * Sends: RecordBatch / EndOfPartition to downstream subtasks; SubtaskFinished (and, for the
+ * collect sink, CollectBatch) to its job actor.
+ * Owns: its operator instances and their keyed state, its source reader, its record writers.
+ *
+ * Lifecycle: preStart builds and opens the chain (tail to head) and, for a source, starts the
+ * reader and polls itself; when every input channel has ended (or the reader reports
+ * END_OF_INPUT) it ends input head to tail, flushes, sends EndOfPartition downstream, closes its
+ * operators and reports SubtaskFinished. postStop closes whatever is still open (after a failure).
+ *
+ * Back-pressure: a send that finds a downstream mailbox full suspends this actor's data lane
+ * (no new input, no new poll) until every such mailbox signals it drained.
+ */
+import { Actor } from '../lib/actor/actor.js';
+import { UserFunctionError } from '../lib/errors.js';
+import type { SourceReader, InputStatus } from '../connectors/source.js';
+import type { ActorRef } from '../lib/actor/actor-ref.js';
+import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage } from '../lib/runtime/messages.js';
+import { OperatorChain, type ChainEnvironment } from '../lib/runtime/operator-chain.js';
+import { SourceOutput } from '../lib/runtime/source-output.js';
+import type { Input } from '../lib/runtime/outputs.js';
+
+/** Records a source emits per Poll message before yielding its turn. */
+const POLL_BUDGET = 4096;
+const POLL: Poll = { t: 'poll' };
+const WRITABLE: OutputWritable = { t: 'writable' };
+
+/** Everything a subtask needs, except what the chain environment holds. */
+export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system'>;
+
+export class SubtaskActor extends Actor<SubtaskMessage> {
+  private chain!: OperatorChain;
+  private headInput: Input | undefined;
+  private reader: SourceReader<unknown> | undefined;
+  private sourceOutput: SourceOutput<unknown> | undefined;
+  private endedChannels!: boolean[];
+  private openChannels = 0;
+  private blockedOn = 0;
+  private finished = false;
+  private closed = false;
+  private readonly outputs: string[] = [];
+
+  constructor(private readonly deployment: SubtaskDeployment) {
+    super();
+  }
+
+  override async preStart(): Promise<void> {
+    const { system, self } = this.context;
+    this.chain = new OperatorChain({
+      ...this.deployment,
+      system,
+      self,
+      onBackPressure: (target) => this.onBackPressure(target),
+      reportOutput: (location) => {
+        if (!this.outputs.includes(location)) this.outputs.push(location);
+      },
+    });
+    this.headInput = this.chain.headInput;
+    this.openChannels = this.chain.inputChannelCount;
+    this.endedChannels = new Array<boolean>(this.openChannels).fill(false);
+    await this.chain.open();
+    const head = this.chain.members[0]!;
+    if (head.node.source !== undefined) {
+      const name = head.node.name;
+      const index = this.deployment.subtaskIndex;
+      this.sourceOutput = new SourceOutput(head.output, head.node.timestampAssigner, (record, err) => new UserFunctionError(name, index, record, err));
+      this.reader = head.node.source.createReader({
+        subtaskIndex: this.deployment.subtaskIndex,
+        parallelism: head.node.parallelism,
+        operatorName: head.node.name,
+      });
+      await this.reader.start();
+      system.tell(self, POLL, self);
+    } else if (this.openChannels === 0) {
+      await this.finish();
+    }
+  }
+
+  receive(msg: SubtaskMessage): void | Promise<void> {
+    switch (msg.t) {
+      case 'rb':
+        return this.onBatch(msg);
+      case 'eop':
+        return this.onEndOfPartition(msg);
+      case 'poll':
+        return this.onPoll();
+      case 'writable':
+        this.onWritable();
+        return undefined;
+    }
+  }
+
+  override async postStop(): Promise<void> {
+    await this.closeAll();
+  }
+
+  private onBatch(batch: RecordBatch): void | Promise<void> {
+    const head = this.chain.members[0]!;
+    head.metrics.recordsIn += batch.v.length;
+    return this.processFrom(batch, 0);
+  }
+
+  /** Runs records from index `start`; on an async record, continues after it settles. */
+  private processFrom(batch: RecordBatch, start: number): void | Promise<void> {
+    const input = this.headInput!;
+    const values = batch.v;
+    const timestamps = batch.ts;
+    const n = values.length;
+    for (let i = start; i < n; i++) {
+      const r = input.processElement(values[i], timestamps[i]!);
+      if (r !== undefined) return r.then(() => this.processFrom(batch, i + 1));
+    }
+    this.chain.flush();
+    return undefined;
+  }
+
+  private onEndOfPartition(msg: EndOfPartition): void | Promise<void> {
+    if (this.endedChannels[msg.ch] === true) return undefined;
+    this.endedChannels[msg.ch] = true;
+    if (--this.openChannels === 0) return this.finish();
+    return undefined;
+  }
+
+  private onPoll(): void | Promise<void> {
+    if (this.finished) return undefined;
+    const reader = this.reader!;
+    const out = this.sourceOutput!;
+    const start = out.count;
+    let status: InputStatus = 'MORE_AVAILABLE';
+    while (out.count - start < POLL_BUDGET && this.blockedOn === 0) {
+      status = reader.pollNext(out);
+      if (out.pending !== undefined || status !== 'MORE_AVAILABLE') break;
+    }
+    const pending = out.takePending();
+    if (pending !== undefined) return pending.then(() => this.afterPoll(status));
+    return this.afterPoll(status);
+  }
+
+  private afterPoll(status: InputStatus): void | Promise<void> {
+    this.chain.flush();
+    const { system, self } = this.context;
+    if (status === 'END_OF_INPUT') return this.finish();
+    if (status === 'MORE_AVAILABLE') system.tell(self, POLL, self);
+    else {
+      this.reader!.isAvailable().then(
+        () => system.tell(self, POLL, self),
+        () => system.tell(self, POLL, self),
+      );
+    }
+    return undefined;
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.chain.endInput();
+    for (const w of this.chain.writers) w.broadcastEvent((ch): EndOfPartition => ({ t: 'eop', ch }));
+    await this.closeAll(true);
+    const figures: OperatorFigures[] = this.chain.members.map((m) => ({ nodeId: m.node.id, recordsIn: m.metrics.recordsIn, recordsOut: m.metrics.recordsOut }));
+    const done: SubtaskFinished = { t: 'finished', vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, figures, outputs: this.outputs };
+    this.context.tellSystem(this.deployment.jobActor, done);
+  }
+
+  /** Closes operators and the reader once; rethrows the first error only when asked. */
+  private async closeAll(rethrow = false): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let first: unknown;
+    try {
+      await this.reader?.close();
+    } catch (err) {
+      first = err;
+    }
+    try {
+      await this.chain?.close();
+    } catch (err) {
+      first ??= err;
+    }
+    if (first !== undefined && rethrow) throw first;
+  }
+
+  private onBackPressure(target: ActorRef): void {
+    const { system, self } = this.context;
+    if (this.blockedOn++ === 0) system.setDataSuspended(self, true);
+    system.onWritable(target, () => system.tellSystem(self, WRITABLE, self));
+  }
+
+  private onWritable(): void {
+    if (this.blockedOn > 0 && --this.blockedOn === 0) this.context.system.setDataSuspended(this.context.self, false);
+  }
+}

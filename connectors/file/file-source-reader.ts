@@ -1,0 +1,301 @@
+import { resolve as resolvePath } from 'node:path';
+import { Deque } from '../../lib/actor/deque.js';
+import { ConfigurationError, RecordParseError } from '../../lib/errors.js';
+import type { InputStatus, ReaderOutput, SourceReader, SourceReaderContext } from '../source.js';
+import { FileIoError } from './file-io-error.js';
+import type { DecodedRecord, FileDecoder, FileFormat, RecordSink } from './file-format.js';
+import { openFileInput, type FileInput } from './file-input.js';
+import type { FilePosition } from './file-position.js';
+import type { FileSourceOptions } from './file-source-options.js';
+import { listInputFiles } from './list-files.js';
+import { errorDetail, recordParseError } from './record-error.js';
+
+/** Decoded records buffered ahead of `pollNext`; reading pauses at this many. */
+export const READER_HIGH_WATER_MARK = 8192;
+/** Reading resumes once the buffer has drained to this many. */
+const READER_LOW_WATER_MARK = READER_HIGH_WATER_MARK / 2;
+/** At most this many records are handled per `pollNext` call. */
+export const MAX_RECORDS_PER_POLL = 1024;
+
+const RESOLVED = Promise.resolve();
+
+/** A failure raised by `pollNext` once the records read before it are emitted. */
+class ReaderFailure {
+  constructor(readonly error: Error) {}
+}
+
+/** The file being read. */
+class ActiveFile {
+  records = 0;
+  limitReached = false;
+  paused = false;
+  /** Set when this file is finished, failed or closed: its streams' events are ignored from then on. */
+  done = false;
+  input: FileInput | undefined;
+  decoder: FileDecoder | undefined;
+
+  constructor(readonly file: string) {}
+}
+
+/**
+ * Reads the files of one `FileSource` subtask, one file after another: file `i` of the sorted
+ * listing belongs to subtask `i % parallelism`, so a subtask with no file ends at once.
+ *
+ * Bytes stream from disk (through gunzip for `.gz`) into the format's decoder; decoded records are
+ * buffered up to {@link READER_HIGH_WATER_MARK} (reading pauses there and resumes at half) and
+ * `pollNext` maps and emits at most {@link MAX_RECORDS_PER_POLL} per call. `isAvailable` resolves
+ * when records are buffered, input ended or a failure is pending; there is no promise per record.
+ *
+ * For every file the reader keeps the byte offset and line of the next record not yet emitted
+ * ({@link currentPosition}); passing those back as `startOffsets` resumes exactly after the last
+ * emitted record. A later checkpointing issue snapshots this position.
+ *
+ * @see org.apache.flink.connector.file.src.impl.FileSourceReader, StreamFormatAdapter
+ */
+export class FileSourceReader<T> implements SourceReader<T> {
+  private files: string[] = [];
+  private readonly startFrom = new Map<string, FilePosition>();
+  private readonly positions = new Map<string, { offset: number; line: number }>();
+  private readonly queue = new Deque<DecodedRecord | ReaderFailure>(1024);
+  private nextFile = 0;
+  private active: ActiveFile | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly closing = new Set<Promise<void>>();
+  private inputEnded = false;
+  private closed = false;
+  private failure: Error | undefined;
+  private waiter: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  /**
+   * @param paths files and/or directories, as given to the source.
+   * @param format decodes and maps records (CSV, NDJSON).
+   */
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly format: FileFormat<T>,
+    private readonly context: SourceReaderContext,
+    private readonly options: FileSourceOptions,
+  ) {}
+
+  /**
+   * Lists the input files and starts reading this subtask's first file.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when an input path does not exist.
+   */
+  async start(): Promise<void> {
+    const all = await listInputFiles(this.paths);
+    const { subtaskIndex, parallelism } = this.context;
+    this.files = all.filter((_, i) => i % parallelism === subtaskIndex);
+    const given = new Map((this.options.startOffsets ?? []).map((p) => [resolvePath(p.file), p] as const));
+    for (const file of this.files) {
+      const from = given.get(resolvePath(file));
+      if (from !== undefined) this.startFrom.set(file, { file, offset: from.offset, line: from.line });
+      this.positions.set(file, { offset: from?.offset ?? 0, line: from?.line ?? 1 });
+    }
+    this.openNext();
+  }
+
+  pollNext(output: ReaderOutput<T>): InputStatus {
+    if (this.failure !== undefined) throw this.failure;
+    for (let n = 0; n < MAX_RECORDS_PER_POLL; n++) {
+      const item = this.queue.shift();
+      if (item === undefined) break;
+      if (item instanceof ReaderFailure) {
+        this.failure = item.error;
+        throw item.error;
+      }
+      try {
+        this.emit(item, output);
+      } catch (err) {
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+    }
+    const active = this.active;
+    if (active?.paused === true && this.queue.length <= READER_LOW_WATER_MARK) {
+      active.paused = false;
+      active.input?.stream.resume();
+    }
+    if (this.queue.length > 0) return 'MORE_AVAILABLE';
+    return this.inputEnded ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
+  }
+
+  isAvailable(): Promise<void> {
+    if (this.queue.length > 0 || this.inputEnded || this.closed) return RESOLVED;
+    if (this.waiter === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiter = { promise, resolve };
+    }
+    return this.waiter.promise;
+  }
+
+  /**
+   * For each file of this subtask (in reading order), the byte offset and line of the next record
+   * not yet emitted; a finished file stands at its end. Pass the result as `startOffsets` to resume.
+   * Empty before `start()` has listed the files.
+   */
+  currentPosition(): FilePosition[] {
+    return this.files.map((file) => {
+      const p = this.positions.get(file);
+      return { file, offset: p?.offset ?? 0, line: p?.line ?? 1 };
+    });
+  }
+
+  /** Stops reading and closes every open file, also mid-file; resolves once file descriptors are closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.signal();
+    if (this.active !== undefined) this.stopFile(this.active);
+    await this.opening;
+    await Promise.all(this.closing);
+    this.queue.clear();
+  }
+
+  /** Emits one record (or its dead letter) and advances the file's position past it. */
+  private emit(record: DecodedRecord, output: ReaderOutput<T>): void {
+    if (record.error !== undefined) {
+      const { file, line, offset, raw } = record;
+      const { reason, field } = record.error;
+      if (this.options.deadLetter === undefined) {
+        throw recordParseError(field === undefined ? { file, line, offset, reason, raw } : { file, line, offset, field, reason, raw });
+      }
+      output.collectSide(this.options.deadLetter, { file, line, offset, field, reason, raw });
+    } else {
+      let value: T | undefined;
+      try {
+        value = this.format.toValue(record);
+      } catch (err) {
+        this.reject(record, err, output);
+      }
+      if (value !== undefined) output.collect(value);
+    }
+    const position = this.positions.get(record.file);
+    if (position !== undefined && record.nextOffset >= position.offset) {
+      position.offset = record.nextOffset;
+      position.line = record.nextLine;
+    }
+  }
+
+  /** Handles an error thrown while mapping `record`: dead-letters it or rethrows it as a `RecordParseError`. */
+  private reject(record: DecodedRecord, err: unknown, output: ReaderOutput<T>): void {
+    if (err instanceof ConfigurationError) throw err; // a mistake in the job, not in the data
+    const { file, line, offset, raw } = record;
+    const parseError =
+      err instanceof RecordParseError
+        ? err
+        : recordParseError({ file, line, offset, raw, reason: `mapper failed: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
+    const tag = this.options.deadLetter;
+    if (tag === undefined) throw parseError;
+    const { reason, raw: badRaw } = errorDetail(parseError, raw);
+    output.collectSide(tag, { file: parseError.file, line: parseError.line, offset: parseError.offset, field: parseError.field, reason, raw: badRaw });
+  }
+
+  private openNext(): void {
+    if (this.closed) return;
+    const file = this.files[this.nextFile++];
+    if (file === undefined) {
+      this.inputEnded = true;
+      this.signal();
+      return;
+    }
+    const active = new ActiveFile(file);
+    this.active = active;
+    const sink: RecordSink = {
+      push: (record) => this.onRecord(active, record),
+      fail: (error) => this.fail(active, error),
+    };
+    this.opening = this.format.open(file, this.startFrom.get(file), sink).then(
+      ({ decoder, start }) => {
+        this.opening = undefined;
+        active.decoder = decoder;
+        if (active.done) {
+          decoder.destroy();
+          return;
+        }
+        this.positions.set(file, { offset: start.offset, line: start.line });
+        this.read(active, start.offset);
+      },
+      (err: unknown) => {
+        this.opening = undefined;
+        this.fail(active, err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  /** Streams `active`'s bytes from `offset` into its decoder. */
+  private read(active: ActiveFile, offset: number): void {
+    const input = openFileInput(active.file, offset);
+    active.input = input;
+    const decoder = active.decoder as FileDecoder;
+    input.stream.on('data', (chunk: Buffer) => {
+      if (active.done) return;
+      decoder.write(chunk);
+      if (active.limitReached) {
+        this.stopFile(active);
+        this.openNext();
+      } else if (this.queue.length >= READER_HIGH_WATER_MARK && !active.paused) {
+        active.paused = true;
+        input.stream.pause();
+      }
+      this.signal();
+    });
+    input.stream.once('end', () => {
+      if (active.done) return;
+      void decoder.finish().then(() => {
+        if (active.done) return;
+        this.stopFile(active);
+        this.openNext();
+        this.signal();
+      });
+    });
+    input.stream.on('error', (err: Error) => {
+      if (!active.done) this.fail(active, new FileIoError(active.file, 'read', err));
+    });
+    if (this.queue.length >= READER_HIGH_WATER_MARK) {
+      // The previous file filled the buffer: do not start flowing before pollNext drains it.
+      active.paused = true;
+      input.stream.pause();
+    }
+  }
+
+  private onRecord(active: ActiveFile, record: DecodedRecord): void {
+    if (active.done || active.limitReached) return;
+    const limit = this.options.limit;
+    if (limit !== undefined && active.records >= limit) {
+      active.limitReached = true;
+      return;
+    }
+    this.queue.push(record);
+    active.records++;
+    if (limit !== undefined && active.records >= limit) active.limitReached = true;
+  }
+
+  /** Queues `error` behind the records read so far and stops reading. */
+  private fail(active: ActiveFile, error: Error): void {
+    if (active.done) return;
+    this.stopFile(active);
+    this.queue.push(new ReaderFailure(error));
+    this.signal();
+  }
+
+  /** Marks `active` done and closes its streams (tracked, so `close()` can await them). */
+  private stopFile(active: ActiveFile): void {
+    if (active.done) return;
+    active.done = true;
+    active.decoder?.destroy();
+    if (this.active === active) this.active = undefined;
+    const input = active.input;
+    if (input !== undefined) {
+      const closing = input.close();
+      this.closing.add(closing);
+      void closing.then(() => this.closing.delete(closing));
+    }
+  }
+
+  private signal(): void {
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    waiter.resolve();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * How `execute()` reaches a runtime without the API importing it (Flink's PipelineExecutor): the
+ * package entry point installs the embedded executor; a cluster client can install another.
+ */
+import type { DependencyContainer } from 'tsyringe';
+import type { JobGraph } from '../graph/job-graph.js';
+import type { Clock } from '../time/clock.js';
+import type { JobExecutionResult, JobProgress } from '../runtime/embedded-executor.js';
+
+export interface ExecutionRequest {
+  clock: Clock;
+  container: DependencyContainer;
+  batchSize: number;
+  mailboxCapacity: number;
+  onProgress?: ((p: JobProgress) => void) | undefined;
+  progressIntervalMs?: number | undefined;
+}
+
+export type PipelineExecutor = (graph: JobGraph, request: ExecutionRequest) => Promise<{ result: JobExecutionResult; collected: unknown[] }>;
+
+let current: PipelineExecutor | undefined;
+
+/** Installs the executor used by every environment of this process. */
+export function setPipelineExecutor(executor: PipelineExecutor): void {
+  current = executor;
+}
+
+/** @throws Error when no executor was installed (import from 'weir', not from internal paths). */
+export function getPipelineExecutor(): PipelineExecutor {
+  if (current === undefined) throw new Error("no pipeline executor installed: import the API from 'weir'");
+  return current;
+}

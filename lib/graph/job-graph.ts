@@ -1,0 +1,221 @@
+/**
+ * Compiles transformations into a job graph with Flink's operator chaining (StreamGraphGenerator +
+ * StreamingJobGraphGenerator): virtual transformations (partition, union, side output) become edge
+ * properties; an operator is chained to its input when the edge is forward, the parallelisms are
+ * equal, it has exactly one input, and neither side forbids chaining. Each chain is a
+ * {@link JobVertex}; each parallel subtask of a vertex is one actor.
+ *
+ * The same job module built twice gives the same graph (ids follow build order), so every task
+ * manager that loads the module derives identical vertices and uids.
+ */
+import type { Source } from '../../connectors/source.js';
+import type { KeySelector } from '../api/functions.js';
+import type { Transformation } from '../api/transformation.js';
+import type { TimestampAssigner } from '../api/watermark-strategy.js';
+import { ConfigurationError } from '../errors.js';
+import type { OperatorFactory } from '../operators/stream-operator.js';
+import { checkMaxParallelismPreconditions, computeDefaultMaxParallelism } from '../state/key-groups.js';
+import type { PartitionSpec } from './partitioners.js';
+
+export interface StreamNode {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: string;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly source: Source<unknown> | undefined;
+  /** For sources: assigns each emitted record's timestamp. */
+  readonly timestampAssigner: TimestampAssigner<unknown> | undefined;
+  readonly factory: OperatorFactory<unknown, unknown> | undefined;
+  readonly stateKeySelector: KeySelector<unknown, unknown> | undefined;
+  readonly isSink: boolean;
+  readonly inEdges: StreamEdge[];
+  readonly outEdges: StreamEdge[];
+  vertex: JobVertex | undefined;
+}
+
+export interface StreamEdge {
+  readonly id: number;
+  readonly from: StreamNode;
+  readonly to: StreamNode;
+  readonly partition: PartitionSpec;
+  /** Side-output tag id, or undefined for the main output. */
+  readonly tagId: string | undefined;
+  /** True when `to` runs in the same subtask as `from` (operator chaining). */
+  chained: boolean;
+}
+
+export interface JobVertex {
+  readonly id: number;
+  /** Flink-style chain name: `Source: a -> Map -> Filter`. */
+  readonly name: string;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  /** Chain members in topological order; `nodes[0]` is the head. */
+  readonly nodes: StreamNode[];
+  /** Network edges into this vertex, in a fixed order (defines input channel numbering). */
+  readonly inputs: StreamEdge[];
+  /** Network edges out of this vertex. */
+  readonly outputs: StreamEdge[];
+  readonly isSource: boolean;
+}
+
+export interface JobGraph {
+  readonly jobName: string;
+  readonly nodes: StreamNode[];
+  readonly vertices: JobVertex[];
+}
+
+/** Options of {@link compileJobGraph}. */
+export interface CompileOptions {
+  jobName: string;
+  defaultParallelism: number;
+  /** Job-wide max parallelism, or undefined for Flink's per-operator default. */
+  maxParallelism: number | undefined;
+  chainingEnabled: boolean;
+}
+
+/**
+ * @throws ConfigurationError for an empty job, a forward edge between different parallelisms, a
+ *   non-parallel source or sink given parallelism > 1, or invalid (max) parallelism.
+ */
+export function compileJobGraph(sinks: Transformation[], options: CompileOptions): JobGraph {
+  if (sinks.length === 0) throw new ConfigurationError(`job '${options.jobName}' defined no sinks: add print(), sinkTo(...) or use executeAndCollect()`);
+  const nodesByTransformation = new Map<number, StreamNode>();
+  const nodes: StreamNode[] = [];
+  let edgeSeq = 0;
+
+  const nodeFor = (t: Transformation): StreamNode => {
+    const existing = nodesByTransformation.get(t.id);
+    if (existing !== undefined) return existing;
+    if (t.kind !== 'source' && t.kind !== 'one-input') throw new Error('virtual transformation has no node');
+    let parallelism = t.parallelism ?? options.defaultParallelism;
+    const cap = t.kind === 'source' ? t.source.maxParallelism : t.sinkMaxParallelism;
+    if (cap !== undefined && parallelism > cap) {
+      if (t.parallelism !== undefined) throw new ConfigurationError(`operator '${t.name}' supports parallelism ${cap} at most, but setParallelism(${t.parallelism}) was called`);
+      parallelism = cap;
+    }
+    const maxParallelism = t.maxParallelism ?? options.maxParallelism ?? computeDefaultMaxParallelism(parallelism);
+    checkMaxParallelismPreconditions(maxParallelism, parallelism);
+    const node: StreamNode = {
+      id: nodes.length + 1,
+      name: t.name,
+      uid: t.uid ?? `${t.kind === 'source' ? 'source' : 'op'}-${t.id}`,
+      parallelism,
+      maxParallelism,
+      source: t.kind === 'source' ? t.source : undefined,
+      timestampAssigner: t.kind === 'source' ? t.timestampAssigner : undefined,
+      factory: t.kind === 'one-input' ? t.factory : undefined,
+      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
+      isSink: t.kind === 'one-input' && t.isSink,
+      inEdges: [],
+      outEdges: [],
+      vertex: undefined,
+    };
+    nodesByTransformation.set(t.id, node);
+    nodes.push(node);
+    if (t.kind === 'one-input') {
+      for (const input of resolveInputs(t.input, undefined, undefined)) {
+        const from = nodeFor(input.t);
+        const partition = input.partition ?? { kind: from.parallelism === node.parallelism ? 'forward' : 'rebalance' };
+        if (partition.kind === 'forward' && from.parallelism !== node.parallelism) {
+          throw new ConfigurationError(`forward partitioning does not allow a change of parallelism: '${from.name}' (${from.parallelism}) -> '${node.name}' (${node.parallelism}); use rebalance() or rescale()`);
+        }
+        const edge: StreamEdge = { id: ++edgeSeq, from, to: node, partition, tagId: input.tagId, chained: false };
+        from.outEdges.push(edge);
+        node.inEdges.push(edge);
+      }
+    }
+    return node;
+  };
+
+  const chainStrategy = new Map<StreamNode, Transformation>();
+  for (const s of sinks) visit(s);
+  function visit(t: Transformation): void {
+    if (t.kind === 'source' || t.kind === 'one-input') {
+      const n = nodeFor(t);
+      chainStrategy.set(n, t);
+    }
+    if (t.kind === 'union') t.inputs.forEach(visit);
+    else if (t.kind !== 'source') visit(t.input);
+  }
+
+  // Chaining (Flink's isChainable).
+  for (const n of nodes) {
+    if (n.inEdges.length !== 1) continue;
+    const e = n.inEdges[0]!;
+    const upstream = chainStrategy.get(e.from)!;
+    const downstream = chainStrategy.get(n)!;
+    e.chained =
+      options.chainingEnabled &&
+      e.partition.kind === 'forward' &&
+      e.from.parallelism === n.parallelism &&
+      !e.from.isSink &&
+      upstream.chaining !== 'NEVER' &&
+      downstream.chaining === 'ALWAYS';
+  }
+
+  // Vertices: one per chain head, members in topological order.
+  const order = topologicalOrder(nodes);
+  const vertices: JobVertex[] = [];
+  for (const head of order) {
+    if (head.inEdges.length === 1 && head.inEdges[0]!.chained) continue;
+    const members: StreamNode[] = [];
+    const collect = (n: StreamNode): void => {
+      members.push(n);
+      for (const e of n.outEdges) if (e.chained) collect(e.to);
+    };
+    collect(head);
+    const inChain = new Set(members);
+    const sorted = order.filter((n) => inChain.has(n));
+    const vertex: JobVertex = {
+      id: vertices.length + 1,
+      name: sorted.map((n) => n.name).join(' -> '),
+      parallelism: head.parallelism,
+      maxParallelism: head.maxParallelism,
+      nodes: sorted,
+      inputs: head.inEdges.filter((e) => !e.chained),
+      outputs: sorted.flatMap((n) => n.outEdges.filter((e) => !e.chained)),
+      isSource: head.source !== undefined,
+    };
+    for (const m of sorted) m.vertex = vertex;
+    vertices.push(vertex);
+  }
+  return { jobName: options.jobName, nodes: order, vertices };
+}
+
+interface ResolvedInput {
+  t: Transformation;
+  partition: PartitionSpec | undefined;
+  tagId: string | undefined;
+}
+
+function resolveInputs(t: Transformation, partition: PartitionSpec | undefined, tagId: string | undefined): ResolvedInput[] {
+  switch (t.kind) {
+    case 'source':
+    case 'one-input':
+      return [{ t, partition, tagId }];
+    case 'partition':
+      return resolveInputs(t.input, partition ?? t.partition, tagId);
+    case 'side-output':
+      return resolveInputs(t.input, partition, t.tagId);
+    case 'union':
+      return t.inputs.flatMap((i) => resolveInputs(i, partition, tagId));
+  }
+}
+
+function topologicalOrder(nodes: StreamNode[]): StreamNode[] {
+  const out: StreamNode[] = [];
+  const indeg = new Map(nodes.map((n) => [n, n.inEdges.length]));
+  const ready = nodes.filter((n) => n.inEdges.length === 0).sort((a, b) => a.id - b.id);
+  while (ready.length > 0) {
+    const n = ready.shift()!;
+    out.push(n);
+    for (const e of n.outEdges) {
+      const d = indeg.get(e.to)! - 1;
+      indeg.set(e.to, d);
+      if (d === 0) ready.push(e.to);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * Weir's public surface. Import everything from `weir`; internal paths are not a stable API.
+ */
+import 'reflect-metadata';
+// KeyedStream extends DataStream and DataStream.keyBy creates KeyedStreams: load the subclass's
+// module first so the cycle resolves with DataStream defined before `extends` runs.
+import './api/keyed-stream.js';
+import { setPipelineExecutor } from './api/executor.js';
+import { executeEmbedded } from './runtime/embedded-executor.js';
+
+setPipelineExecutor(executeEmbedded);
+
+// DataStream API
+export { StreamExecutionEnvironment, type EnvironmentOptions, type ExecuteOptions } from './api/environment.js';
+export { DataStream, SingleOutputStreamOperator, DataStreamSink, type KeySpec } from './api/data-stream.js';
+export { KeyedStream, type Field } from './api/keyed-stream.js';
+export { OutputTag } from './api/output-tag.js';
+export { WatermarkStrategy, type TimestampAssigner } from './api/watermark-strategy.js';
+export {
+  AbstractRichFunction,
+  RichMapFunction,
+  RichFilterFunction,
+  RichFlatMapFunction,
+  RichReduceFunction,
+  ProcessFunction,
+  KeyedProcessFunction,
+  type Collector,
+  type MapFunction,
+  type FilterFunction,
+  type FlatMapFunction,
+  type ReduceFunction,
+  type KeySelector,
+  type ProcessContext,
+  type KeyedProcessContext,
+  type OnTimerContext,
+  type TimerService,
+  type FunctionClass,
+} from './api/functions.js';
+export type { RuntimeContext, TaskInfo } from './api/runtime-context.js';
+export type { JobContext } from './cli/job-context.js';
+export type { JobExecutionResult, JobProgress, OperatorResult } from './runtime/embedded-executor.js';
+
+// State
+export { ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor } from './state/descriptors.js';
+export type { ValueState, ListState, MapState, ReducingState, State } from './state/keyed-state.js';
+export {
+  DEFAULT_MAX_PARALLELISM,
+  KeyGroupRange,
+  assignToKeyGroup,
+  assignKeyToParallelOperator,
+  computeKeyGroupRangeForOperatorIndex,
+  computeOperatorIndexForKeyGroup,
+  computeDefaultMaxParallelism,
+  murmurHash,
+} from './state/key-groups.js';
+export { keyHashCode } from './state/key-hash.js';
+
+// Connectors
+export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from '../connectors/source.js';
+export type { Sink, SinkWriter, SinkWriterContext } from '../connectors/sink.js';
+export { CollectionSource } from '../connectors/collection/collection-source.js';
+export { SequenceSource } from '../connectors/collection/sequence-source.js';
+export { PrintSink, type PrintSinkOptions } from '../connectors/print/print-sink.js';
+// export * from '../connectors/file/index.js';
+
+// Actors (for users who build their own actors or inspect the runtime)
+export { Actor, type ActorContext, type Props } from './actor/actor.js';
+export { ActorSystem, type ActorSystemOptions } from './actor/actor-system.js';
+export { actorRef, formatRef, type ActorRef } from './actor/actor-ref.js';
+export type { InspectionEvent } from './actor/inspection.js';
+export { oneForOne, allForOne, exponentialBackoff, type Directive, type SupervisorStrategy } from './actor/supervision.js';
+
+// Time
+export { ManualClock, SystemClock, systemClock, type Clock, type TimerHandle } from './time/clock.js';
+export { NO_TIMESTAMP } from './time/timestamps.js';
+
+// Errors
+export {
+  WeirError,
+  ConfigurationError,
+  InvalidKeyError,
+  RecordParseError,
+  UserFunctionError,
+  JobExecutionError,
+  AskTimeoutError,
+  ActorNotFoundError,
+} from './errors.js';

@@ -1,0 +1,64 @@
+/**
+ * Flink's StreamGroupedReduceOperator: keeps the running reduction per key in keyed state and
+ * emits it after every record (the first record of a key is emitted as is).
+ */
+import type { ReduceFunction } from '../api/functions.js';
+import { ConfigurationError } from '../errors.js';
+import { ValueStateDescriptor } from '../state/descriptors.js';
+import type { ValueState } from '../state/keyed-state.js';
+import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
+import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+
+export class ReduceOperator<T> implements StreamOperator<T> {
+  private readonly fn: ResolvedFunction<(a: T, b: T) => T | Promise<T>>;
+  private readonly call: (a: T, b: T) => T | Promise<T>;
+  private readonly state: ValueState<T>;
+
+  constructor(private readonly ctx: OperatorContext, private readonly out: Output<T>, spec: ReduceFunction<T>) {
+    this.fn = resolveFunction(spec, 'reduce', ctx);
+    this.call = this.fn.call;
+    if (ctx.keyedBackend === undefined) throw new ConfigurationError(`operator '${ctx.operatorName}': reduce needs a keyed stream`);
+    this.state = ctx.keyedBackend.getState(new ValueStateDescriptor<T>('_reduce'));
+  }
+
+  open(): void | Promise<void> {
+    return this.fn.open();
+  }
+
+  processElement(value: T, timestamp: number): void | Promise<void> {
+    const current = this.state.value();
+    if (current === null) {
+      this.state.update(value);
+      return this.out.collect(value, timestamp);
+    }
+    let r: T | Promise<T>;
+    try {
+      r = this.call(current, value);
+    } catch (err) {
+      throw userError(this.ctx, value, err);
+    }
+    if (r instanceof Promise) {
+      // The key context may change while awaiting, so capture the state write with the key.
+      const backend = this.ctx.keyedBackend!;
+      const key = backend.currentKey;
+      return r.then(
+        (x) => {
+          backend.setCurrentKey(key);
+          this.state.update(x);
+          return this.out.collect(x, timestamp);
+        },
+        (err: unknown) => {
+          throw userError(this.ctx, value, err);
+        },
+      );
+    }
+    this.state.update(r);
+    return this.out.collect(r, timestamp);
+  }
+
+  endInput(): void {}
+
+  close(): void | Promise<void> {
+    return this.fn.close();
+  }
+}

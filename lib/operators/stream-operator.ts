@@ -1,0 +1,47 @@
+/**
+ * The operator contract (Flink's StreamOperator / OneInputStreamOperator), guaranteed by the
+ * subtask's mailbox: setup (constructor) → open → processElement… → endInput → close. No two
+ * methods of one operator ever run concurrently. Methods may return a Promise; the subtask awaits
+ * it before the next record (order is kept), and synchronous operators pay nothing for that.
+ */
+import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { Clock } from '../time/clock.js';
+
+/** Where an operator emits. Timestamps are epoch ms or `NO_TIMESTAMP`. */
+export interface Output<T> {
+  collect(value: T, timestamp: number): void | Promise<void>;
+  /** Emits to the side output with tag id `tagId`; dropped when nothing consumes it. */
+  collectSide(tagId: string, value: unknown, timestamp: number): void | Promise<void>;
+}
+
+/** What an operator instance knows about its place in the job. */
+export interface OperatorContext {
+  readonly jobName: string;
+  readonly operatorName: string;
+  readonly uid: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly attemptNumber: number;
+  readonly clock: Clock;
+  /** Present on keyed operators (after `keyBy`). */
+  readonly keyedBackend: HeapKeyedStateBackend | undefined;
+  /** Creates a user function object from a class (through the job's tsyringe container). */
+  instantiate<T>(cls: new (...args: never[]) => T): T;
+  /** Records where a sink wrote (a path), for the job result and `weir run`. */
+  reportOutput(location: string): void;
+  /** Sends a message to the job's coordinating actor (used by the collect sink). */
+  sendToJob(message: unknown): void;
+}
+
+export interface StreamOperator<IN> {
+  open(): void | Promise<void>;
+  processElement(value: IN, timestamp: number): void | Promise<void>;
+  /** Called once when all inputs ended (Flink's BoundedOneInput.endInput). */
+  endInput(): void | Promise<void>;
+  /** Releases resources; called once, also after a failure. */
+  close(): void | Promise<void>;
+}
+
+/** Builds one operator instance for one subtask. */
+export type OperatorFactory<IN, OUT> = (ctx: OperatorContext, output: Output<OUT>) => StreamOperator<IN>;

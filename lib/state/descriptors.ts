@@ -1,0 +1,47 @@
+/**
+ * State descriptors name a piece of keyed state and its kind, as Flink's `StateDescriptor`s. The
+ * name is unique per operator; the same descriptor asked twice returns the same state.
+ *
+ * @see org.apache.flink.api.common.state.ValueStateDescriptor and siblings.
+ */
+import type { ReduceFunction } from '../api/functions.js';
+import { ConfigurationError } from '../errors.js';
+
+export abstract class StateDescriptor<T> {
+  abstract readonly kind: 'value' | 'list' | 'map' | 'reducing';
+  declare readonly __type?: T;
+
+  /** @param name non-empty, unique within the operator. */
+  constructor(readonly name: string) {
+    if (!name) throw new ConfigurationError('state descriptor name must be non-empty');
+  }
+}
+
+/**
+ * A single value per key. `defaultValue` is what `value()` returns when nothing is stored
+ * (Flink deprecated it; `null` is the default, as in Flink).
+ */
+export class ValueStateDescriptor<T> extends StateDescriptor<T> {
+  readonly kind = 'value' as const;
+  constructor(name: string, readonly defaultValue: T | null = null) {
+    super(name);
+  }
+}
+
+/** A list of values per key. */
+export class ListStateDescriptor<T> extends StateDescriptor<T> {
+  readonly kind = 'list' as const;
+}
+
+/** A map per key; map keys follow the same rules as stream keys (primitives or arrays of them). */
+export class MapStateDescriptor<K, V> extends StateDescriptor<[K, V]> {
+  readonly kind = 'map' as const;
+}
+
+/** A value per key that `add` folds with a reduce function. */
+export class ReducingStateDescriptor<T> extends StateDescriptor<T> {
+  readonly kind = 'reducing' as const;
+  constructor(name: string, readonly reduceFunction: ReduceFunction<T>) {
+    super(name);
+  }
+}

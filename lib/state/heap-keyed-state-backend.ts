@@ -1,0 +1,223 @@
+/**
+ * The heap keyed-state backend (Flink's HeapKeyedStateBackend): state lives in JS Maps, one table
+ * per (state, key group), so a key group's state is one unit that can later be snapshotted or
+ * moved to another subtask on rescale. The operator sets the current key before each record
+ * ({@link setCurrentKey}); every state call then reads or writes that key's entry.
+ *
+ * Keys are normalised with `keyToMapKey` (arrays become canonical strings) and assigned to key
+ * groups with Flink's `KeyGroupRangeAssignment`.
+ */
+import { ConfigurationError } from '../errors.js';
+import { assignToKeyGroup } from './key-groups.js';
+import { keyToMapKey } from './key-hash.js';
+import type { ListState, MapState, ReducingState, ValueState } from './keyed-state.js';
+import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
+import type { KeyGroupRange } from './key-groups.js';
+
+type MapKey = string | number | bigint | boolean;
+
+/** Per key group, a table from normalised key to the stored value. */
+class StateTable<V> {
+  readonly groups: (Map<MapKey, V> | undefined)[];
+  constructor(maxParallelism: number) {
+    this.groups = new Array(maxParallelism);
+  }
+  get(kg: number, key: MapKey): V | undefined {
+    return this.groups[kg]?.get(key);
+  }
+  set(kg: number, key: MapKey, v: V): void {
+    let g = this.groups[kg];
+    if (g === undefined) this.groups[kg] = g = new Map();
+    g.set(key, v);
+  }
+  delete(kg: number, key: MapKey): void {
+    this.groups[kg]?.delete(key);
+  }
+  /** Number of keys with state. */
+  size(): number {
+    let n = 0;
+    for (const g of this.groups) if (g !== undefined) n += g.size;
+    return n;
+  }
+}
+
+export class HeapKeyedStateBackend {
+  /** The key as the user returned it. */
+  currentKey: unknown = undefined;
+  /** Normalised key used in tables. */
+  currentMapKey: MapKey = 0;
+  currentKeyGroup = 0;
+  private readonly states = new Map<string, { descriptor: StateDescriptor<unknown>; table: StateTable<unknown>; state: unknown }>();
+
+  /**
+   * @param maxParallelism number of key groups (Flink's max parallelism).
+   * @param keyGroupRange the key groups this subtask owns (for checks and snapshots).
+   */
+  constructor(
+    readonly maxParallelism: number,
+    readonly keyGroupRange: KeyGroupRange,
+  ) {}
+
+  /**
+   * Scopes state calls to `key` (hashes it to its key group).
+   * @throws InvalidKeyError (`WEIR_ERR_INVALID_KEY`) for keys that are not primitives or arrays of them.
+   */
+  setCurrentKey(key: unknown): void {
+    this.currentKey = key;
+    this.currentMapKey = keyToMapKey(key);
+    this.currentKeyGroup = assignToKeyGroup(key, this.maxParallelism);
+  }
+
+  /** Number of (state, key) entries, for the state-size metric. */
+  entryCount(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.table.size();
+    return n;
+  }
+
+  getState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.getOrCreate(d, (table) => new HeapValueState<T>(this, table as StateTable<T>, d.defaultValue));
+  }
+
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.getOrCreate(d, (table) => new HeapListState<T>(this, table as StateTable<T[]>));
+  }
+
+  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.getOrCreate(d, (table) => new HeapMapState<K, V>(this, table as StateTable<Map<MapKey, [K, V]>>));
+  }
+
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    const f = d.reduceFunction;
+    const reduce = typeof f === 'function' ? f : (a: T, b: T) => f.reduce(a, b);
+    return this.getOrCreate(d, (table) => new HeapReducingState<T>(this, table as StateTable<T>, reduce as (a: T, b: T) => T));
+  }
+
+  private getOrCreate<S>(d: StateDescriptor<unknown>, make: (table: StateTable<unknown>) => S): S {
+    const existing = this.states.get(d.name);
+    if (existing !== undefined) {
+      if (existing.descriptor.kind !== d.kind) {
+        throw new ConfigurationError(`state '${d.name}' was registered as ${existing.descriptor.kind} state and is now asked for as ${d.kind} state`);
+      }
+      return existing.state as S;
+    }
+    const table = new StateTable<unknown>(this.maxParallelism);
+    const state = make(table);
+    this.states.set(d.name, { descriptor: d, table, state });
+    return state;
+  }
+}
+
+class HeapValueState<T> implements ValueState<T> {
+  constructor(
+    private readonly b: HeapKeyedStateBackend,
+    private readonly t: StateTable<T>,
+    private readonly defaultValue: T | null,
+  ) {}
+  value(): T | null {
+    const v = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    return v === undefined ? this.defaultValue : v;
+  }
+  update(value: T | null | undefined): void {
+    if (value === null || value === undefined) this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+    else this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, value);
+  }
+  clear(): void {
+    this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+  }
+}
+
+class HeapListState<T> implements ListState<T> {
+  constructor(
+    private readonly b: HeapKeyedStateBackend,
+    private readonly t: StateTable<T[]>,
+  ) {}
+  get(): T[] {
+    return this.t.get(this.b.currentKeyGroup, this.b.currentMapKey) ?? [];
+  }
+  add(value: T): void {
+    const l = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    if (l === undefined) this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, [value]);
+    else l.push(value);
+  }
+  addAll(values: Iterable<T>): void {
+    for (const v of values) this.add(v);
+  }
+  update(values: Iterable<T>): void {
+    const l = [...values];
+    if (l.length === 0) this.clear();
+    else this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, l);
+  }
+  clear(): void {
+    this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+  }
+}
+
+class HeapMapState<K, V> implements MapState<K, V> {
+  constructor(
+    private readonly b: HeapKeyedStateBackend,
+    private readonly t: StateTable<Map<MapKey, [K, V]>>,
+  ) {}
+  private map(create: boolean): Map<MapKey, [K, V]> | undefined {
+    let m = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    if (m === undefined && create) {
+      m = new Map();
+      this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, m);
+    }
+    return m;
+  }
+  get(key: K): V | undefined {
+    return this.map(false)?.get(keyToMapKey(key))?.[1];
+  }
+  put(key: K, value: V): void {
+    this.map(true)!.set(keyToMapKey(key), [key, value]);
+  }
+  putAll(entries: Iterable<[K, V]> | Map<K, V>): void {
+    for (const [k, v] of entries) this.put(k, v);
+  }
+  remove(key: K): void {
+    const m = this.map(false);
+    if (m === undefined) return;
+    m.delete(keyToMapKey(key));
+    if (m.size === 0) this.clear();
+  }
+  contains(key: K): boolean {
+    return this.map(false)?.has(keyToMapKey(key)) ?? false;
+  }
+  *entries(): IterableIterator<[K, V]> {
+    const m = this.map(false);
+    if (m !== undefined) for (const e of m.values()) yield [e[0], e[1]];
+  }
+  *keys(): IterableIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  isEmpty(): boolean {
+    return (this.map(false)?.size ?? 0) === 0;
+  }
+  clear(): void {
+    this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+  }
+}
+
+class HeapReducingState<T> implements ReducingState<T> {
+  constructor(
+    private readonly b: HeapKeyedStateBackend,
+    private readonly t: StateTable<T>,
+    private readonly reduce: (a: T, b: T) => T,
+  ) {}
+  get(): T | null {
+    return this.t.get(this.b.currentKeyGroup, this.b.currentMapKey) ?? null;
+  }
+  add(value: T): void {
+    const cur = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, cur === undefined ? value : this.reduce(cur, value));
+  }
+  clear(): void {
+    this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+  }
+}
+
+export { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor };

@@ -61,7 +61,7 @@ export type { Sink, SinkWriter, SinkWriterContext } from '../connectors/sink.js'
 export { CollectionSource } from '../connectors/collection/collection-source.js';
 export { SequenceSource } from '../connectors/collection/sequence-source.js';
 export { PrintSink, type PrintSinkOptions } from '../connectors/print/print-sink.js';
-// export * from '../connectors/file/index.js';
+export * from '../connectors/file/index.js';
 
 // Actors (for users who build their own actors or inspect the runtime)
 export { Actor, type ActorContext, type Props } from './actor/actor.js';

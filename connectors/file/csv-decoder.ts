@@ -1,6 +1,6 @@
 import { Parser, type CsvError, type InfoRecord } from 'csv-parse';
 import { FileIoError } from './file-io-error.js';
-import type { DecodedRecord, FileDecoder, RecordSink } from './file-format.js';
+import type { FileDecoder, RecordSink } from './file-format.js';
 import { openFileInput } from './file-input.js';
 import type { FilePosition } from './file-position.js';
 import { LineCounter } from './line-counter.js';
@@ -96,7 +96,7 @@ export async function readCsvHeader(file: string, delimiter: string): Promise<Cs
  *
  * Offsets come from csv-parse's byte counts and the raw row text; line numbers from a
  * {@link LineCounter}. For a CSV syntax error (a stray quote) the row's end is only known once the
- * parser finds the next row, so its `nextOffset` is filled in then.
+ * parser finds the next row, so that bad row is pushed then (still before the next row).
  */
 export class CsvDecoder implements FileDecoder {
   private readonly parser: Parser;
@@ -105,8 +105,8 @@ export class CsvDecoder implements FileDecoder {
   private fedEnd: number;
   /** End of the last row whose end is known: where a row with a syntax error starts. */
   private lastEnd: number;
-  /** A row with a syntax error whose end is not known yet. */
-  private open: DecodedRecord | undefined;
+  /** A row with a syntax error, held back until its end (the next row's start) is known. */
+  private open: { line: number; offset: number; raw: string; reason: string; field: string | undefined } | undefined;
   private finished: Promise<void> | undefined;
   private failed = false;
 
@@ -217,29 +217,32 @@ export class CsvDecoder implements FileDecoder {
       return;
     }
     if (this.open !== undefined) return; // a further error in a row already reported
-    const line = this.lines.lineAt(this.lastEnd);
     const column = err['column'];
     this.open = {
-      file: this.file,
-      line,
+      line: this.lines.lineAt(this.lastEnd),
       offset: this.lastEnd,
-      nextOffset: this.lastEnd,
-      nextLine: line,
       raw: stripLineBreak(raw),
-      value: undefined,
-      error: { reason: csvReason(err), field: typeof column === 'string' ? column : undefined },
+      reason: csvReason(err),
+      field: typeof column === 'string' ? column : undefined,
     };
-    this.sink.push(this.open);
   }
 
-  /** Completes the pending syntax-error row, now that the next row's start (`end`) is known. */
+  /** Pushes the held-back syntax-error row, now that the next row's start (`end`) is known. */
   private closeOpen(end: number, line?: number): void {
     const open = this.open;
     if (open === undefined) return;
     this.open = undefined;
-    open.nextOffset = end;
-    open.nextLine = line ?? this.lines.lineAt(end);
     this.lastEnd = end;
+    this.sink.push({
+      file: this.file,
+      line: open.line,
+      offset: open.offset,
+      nextOffset: end,
+      nextLine: line ?? this.lines.lineAt(end),
+      raw: open.raw,
+      value: undefined,
+      error: { reason: open.reason, field: open.field },
+    });
   }
 
   /**

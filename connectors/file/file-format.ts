@@ -15,11 +15,11 @@ export interface DecodedRecord {
   /** Byte offset of the record's start. */
   readonly offset: number;
   /** Byte offset just past the record and its line break: where the next record starts. */
-  nextOffset: number;
+  readonly nextOffset: number;
   /** Line number at `nextOffset`. */
-  nextLine: number;
+  readonly nextLine: number;
   /** The record's text without its line break. */
-  raw: string;
+  readonly raw: string;
   /** The format's parsed form (CSV: cells by column name; NDJSON: unused, the text is parsed when mapped). */
   readonly value: unknown;
   /** Set when the record could not be decoded (e.g. wrong number of CSV fields). */

@@ -69,6 +69,11 @@ export class FileSinkWriter<T> implements SinkWriter<T> {
     return writer;
   }
 
+  /**
+   * Encodes `value` into the current batch; a full batch goes to the stream. Returns a Promise
+   * (resolved on `'drain'`) only when the stream asks to wait, else `undefined`.
+   * @throws FileIoError (`WEIR_ERR_FILE_IO`) after a write error; ConfigurationError from the CSV encoder.
+   */
   write(value: T, _timestamp: number): Promise<void> | undefined {
     if (this.failure !== undefined) throw this.failure;
     this.append(this.encoder.encode(value));

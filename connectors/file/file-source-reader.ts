@@ -42,7 +42,8 @@ class ActiveFile {
  * listing belongs to subtask `i % parallelism`, so a subtask with no file ends at once.
  *
  * Bytes stream from disk (through gunzip for `.gz`) into the format's decoder; decoded records are
- * buffered up to {@link READER_HIGH_WATER_MARK} (reading pauses there and resumes at half) and
+ * buffered up to {@link READER_HIGH_WATER_MARK} (reading pauses there, overshooting by at
+ * most one 64 KiB chunk's records, and resumes at half) and
  * `pollNext` maps and emits at most {@link MAX_RECORDS_PER_POLL} per call. `isAvailable` resolves
  * when records are buffered, input ended or a failure is pending; there is no promise per record.
  *
@@ -94,6 +95,13 @@ export class FileSourceReader<T> implements SourceReader<T> {
     this.openNext();
   }
 
+  /**
+   * Maps and emits up to {@link MAX_RECORDS_PER_POLL} buffered records (malformed ones to the
+   * dead-letter tag, if set) and says whether more are buffered, none yet, or input ended.
+   * @throws RecordParseError (`WEIR_ERR_RECORD_PARSE`) for a malformed record without a dead-letter
+   *   tag; ConfigurationError (`WEIR_ERR_CONFIG`) from the mapper (unknown column); FileIoError
+   *   (`WEIR_ERR_FILE_IO`) when a file cannot be read. Once thrown, every later call throws the same.
+   */
   pollNext(output: ReaderOutput<T>): InputStatus {
     if (this.failure !== undefined) throw this.failure;
     for (let n = 0; n < MAX_RECORDS_PER_POLL; n++) {
@@ -119,6 +127,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
     return this.inputEnded ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
   }
 
+  /** Resolves when records are buffered, input ended, a failure is pending, or the reader closed (one shared promise while waiting). */
   isAvailable(): Promise<void> {
     if (this.queue.length > 0 || this.inputEnded || this.closed) return RESOLVED;
     if (this.waiter === undefined) {

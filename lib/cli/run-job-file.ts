@@ -61,7 +61,7 @@ export async function runJobFile(file: string, options: RunJobFileOptions = {}):
     ...(options.maxParallelism !== undefined && { maxParallelism: options.maxParallelism }),
     jobName,
   });
-  const ctx = createJobContext(jobFile, options.args ?? [], options.parallelism ?? defaultParallelism(env));
+  const ctx = createJobContext(jobFile, options.args ?? [], env.getParallelism());
   await job(env, ctx);
   return env.execute({
     jobName,
@@ -91,11 +91,4 @@ export async function loadJobFunction(jobFile: string): Promise<JobFunction> {
     );
   }
   return mod.default as JobFunction;
-}
-
-/** The environment's default parallelism via Flink's `getParallelism()` when it has one, else 1. */
-function defaultParallelism(env: StreamExecutionEnvironment): number {
-  const get = (env as { getParallelism?: () => unknown }).getParallelism;
-  const p = typeof get === 'function' ? get.call(env) : undefined;
-  return typeof p === 'number' && p >= 1 ? p : 1;
 }

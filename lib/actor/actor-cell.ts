@@ -23,6 +23,8 @@ export class ActorCell {
   scheduled = false;
   /** An async receive or lifecycle call is in flight. */
   busy = false;
+  /** The in-flight async call, so a stop can wait for it (no two methods run concurrently). */
+  inFlight: Promise<unknown> | undefined = undefined;
   currentSender: ActorRef | undefined = undefined;
   restarts = 0;
   /** Failure times (ms) within the parent's strategy window. */

@@ -31,6 +31,28 @@ export interface ActorSystemOptions {
   turnBudgetMs?: number;
   /** How the guardian treats failing top-level actors (default: stop them). */
   guardianStrategy?: SupervisorStrategy;
+  /** How long a stop waits for an in-flight async receive before postStop, ms of wall time (default 10 000). */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Resolves when `p` settles or after `ms` of wall time. The timer is not unref'd on purpose: a
+ * pending stop must complete (and run postStop) rather than let the process exit under it.
+ */
+function settledOrTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
 }
 
 /** Something that can receive envelopes by id: an actor cell or a temporary ask receiver. */
@@ -64,6 +86,7 @@ export class ActorSystem {
   private readonly runQueue = new Deque<ActorCell>(64);
   private loopScheduled = false;
   private readonly turnBudgetMs: number;
+  private readonly stopTimeoutMs: number;
   private readonly guardian: ActorCell;
   private tempSeq = 0;
   private terminated = false;
@@ -72,6 +95,7 @@ export class ActorSystem {
     this.address = options.address ?? 'local';
     this.clock = options.clock ?? systemClock;
     this.turnBudgetMs = options.turnBudgetMs ?? 5;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     const strategy = options.guardianStrategy ?? stoppingStrategy;
     this.guardian = new ActorCell({ address: this.address, id: GUARDIAN_ID }, { create: () => new GuardianActor(strategy) }, undefined);
     this.guardian.actor = new GuardianActor(strategy);
@@ -244,6 +268,7 @@ export class ActorSystem {
     }
     if (r instanceof Promise) {
       cell.busy = true;
+      cell.inFlight = r;
       r.then(
         () => {
           cell.busy = false;
@@ -329,6 +354,7 @@ export class ActorSystem {
       }
       if (r instanceof Promise) {
         cell.busy = true;
+        cell.inFlight = r;
         r.then(
           () => {
             cell.busy = false;
@@ -434,6 +460,9 @@ export class ActorSystem {
     if (cell.stopping !== undefined) return cell.stopping;
     cell.stopping = (async () => {
       cell.status = 'stopping';
+      // Let an in-flight async receive settle first, so postStop never overlaps it; bounded, since
+      // a user function may await something that never comes (or the actor may be stopping itself).
+      if (cell.busy && cell.inFlight !== undefined) await settledOrTimeout(cell.inFlight, this.stopTimeoutMs);
       await Promise.all([...cell.children.values()].map((c) => this.stopCell(c)));
       try {
         await cell.actor.postStop();

@@ -133,7 +133,9 @@ class HeapListState<T> implements ListState<T> {
     private readonly t: StateTable<T[]>,
   ) {}
   get(): T[] {
-    return this.t.get(this.b.currentKeyGroup, this.b.currentMapKey) ?? [];
+    // A copy: the caller may keep it while later add() calls change the state.
+    const l = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    return l === undefined ? [] : l.slice();
   }
   add(value: T): void {
     const l = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);

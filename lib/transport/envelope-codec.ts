@@ -16,8 +16,13 @@ export class EnvelopeCodec {
     this.encoder = new Encoder({ structures: [], useRecords: true, tagUint8Array: true, mapsAsObjects: true });
   }
 
+  /** @throws WeirError `WEIR_ERR_ENCODE` when the body holds something cbor cannot encode (a function, a symbol). */
   encode(envelope: TransportEnvelope): Uint8Array {
-    return this.encoder.encode(envelope);
+    try {
+      return this.encoder.encode(envelope);
+    } catch (err) {
+      throw new WeirError('WEIR_ERR_ENCODE', `cannot encode a message for ${envelope.to.id}@${envelope.to.address}: ${err instanceof Error ? err.message : String(err)} (messages must be plain data)`, { cause: err });
+    }
   }
 
   /** @throws WeirError `WEIR_ERR_DECODE` when the bytes are not an envelope. */

@@ -362,7 +362,8 @@ export class ActorSystem {
           },
           (err: unknown) => {
             cell.busy = false;
-            this.fail(cell, err);
+            // A late failure of an instance that is already being replaced is not a new failure.
+            if (cell.status !== 'restarting') this.fail(cell, err);
           },
         );
         return;
@@ -444,6 +445,8 @@ export class ActorSystem {
     if (cell.status === 'stopped' || cell.status === 'stopping') return;
     cell.status = 'restarting';
     await Promise.all([...cell.children.values()].map((c) => this.stopCell(c)));
+    // A sibling restarted by all-for-one may be mid-receive: let it settle first (bounded).
+    if (cell.busy && cell.inFlight !== undefined) await settledOrTimeout(cell.inFlight, this.stopTimeoutMs);
     try {
       await cell.actor.preRestart(reason);
     } catch {

@@ -5,7 +5,9 @@
  * - forward: subtask i → subtask i (parallelisms must be equal);
  * - rebalance: round-robin over all targets, starting at the sender's own index (Flink starts at a
  *   random channel; a fixed start keeps runs reproducible);
- * - rescale: round-robin over a pointwise subset of targets (Flink's POINTWISE distribution);
+ * - rescale: round-robin over a pointwise subset of targets (Flink's POINTWISE distribution: with
+ *   fewer upstream than downstream subtasks, upstream i feeds [ceil(i·T/S), ceil((i+1)·T/S)); with
+ *   more, downstream j reads upstream [floor(j·S/T), floor((j+1)·S/T)));
  * - shuffle: uniformly random target;
  * - broadcast: every target;
  * - global: target 0;
@@ -40,12 +42,18 @@ export function connectedTargets(kind: PartitionerKind, upstreamIndex: number, u
   if (kind === 'forward') return [upstreamIndex];
   if (kind === 'global') return [0];
   if (kind === 'rescale') {
-    if (downstreamParallelism >= upstreamParallelism) {
-      const start = Math.floor((upstreamIndex * downstreamParallelism) / upstreamParallelism);
-      const end = Math.floor(((upstreamIndex + 1) * downstreamParallelism) / upstreamParallelism);
-      return range(start, end);
+    // Flink's pointwise connection (EdgeManagerBuildUtil.connectPointwise).
+    const S = upstreamParallelism;
+    const T = downstreamParallelism;
+    if (S <= T) {
+      // Upstream i feeds targets [ceil(i·T/S), ceil((i+1)·T/S)).
+      return range(Math.floor((upstreamIndex * T + S - 1) / S), Math.floor(((upstreamIndex + 1) * T + S - 1) / S));
     }
-    return [Math.floor((upstreamIndex * downstreamParallelism) / upstreamParallelism)];
+    // Target j consumes upstream [floor(j·S/T), floor((j+1)·S/T)).
+    for (let j = 0; j < T; j++) {
+      if (upstreamIndex < Math.floor(((j + 1) * S) / T)) return [j];
+    }
+    return [T - 1];
   }
   return range(0, downstreamParallelism);
 }

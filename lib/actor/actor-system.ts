@@ -266,24 +266,35 @@ export class ActorSystem {
       this.fail(cell, err);
       return;
     }
-    if (r instanceof Promise) {
-      cell.busy = true;
-      cell.inFlight = r;
-      r.then(
-        () => {
-          cell.busy = false;
-          if (cell.status === 'starting' || cell.status === 'restarting') cell.status = 'running';
-          this.schedule(cell);
-        },
-        (err: unknown) => {
-          cell.busy = false;
-          this.fail(cell, err);
-        },
-      );
-    } else {
+    const started = () => {
       if (cell.status === 'starting' || cell.status === 'restarting') cell.status = 'running';
+    };
+    if (r instanceof Promise) this.awaitInFlight(cell, r, started, true);
+    else {
+      started();
       this.schedule(cell);
     }
+  }
+
+  /**
+   * Marks the cell busy until `r` settles; then runs `onDone` and reschedules it, or reports the
+   * failure. `lifecycle` failures always count; a late receive failure of an instance that is
+   * already being replaced does not.
+   */
+  private awaitInFlight(cell: ActorCell, r: Promise<void>, onDone: (() => void) | undefined, lifecycle: boolean): void {
+    cell.busy = true;
+    cell.inFlight = r;
+    r.then(
+      () => {
+        cell.busy = false;
+        onDone?.();
+        this.schedule(cell);
+      },
+      (err: unknown) => {
+        cell.busy = false;
+        if (lifecycle || cell.status !== 'restarting') this.fail(cell, err);
+      },
+    );
   }
 
   private makeContext(cell: ActorCell): ActorContext {
@@ -353,19 +364,7 @@ export class ActorSystem {
         return;
       }
       if (r instanceof Promise) {
-        cell.busy = true;
-        cell.inFlight = r;
-        r.then(
-          () => {
-            cell.busy = false;
-            this.schedule(cell);
-          },
-          (err: unknown) => {
-            cell.busy = false;
-            // A late failure of an instance that is already being replaced is not a new failure.
-            if (cell.status !== 'restarting') this.fail(cell, err);
-          },
-        );
+        this.awaitInFlight(cell, r, undefined, false);
         return;
       }
     }

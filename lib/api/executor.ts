@@ -7,12 +7,19 @@ import type { JobGraph } from '../graph/job-graph.js';
 import type { Clock } from '../time/clock.js';
 import type { JobExecutionResult, JobProgress } from '../runtime/embedded-executor.js';
 
+/** Job-wide runtime settings handed to an executor with the graph. */
 export interface ExecutionRequest {
+  /** Processing-time clock. */
   clock: Clock;
+  /** The job's DI container for operator classes. */
   container: DependencyContainer;
+  /** Records per network batch. */
   batchSize: number;
+  /** Data-lane capacity of each subtask mailbox, in batches. */
   mailboxCapacity: number;
+  /** Called every `progressIntervalMs` while the job runs. */
   onProgress?: ((p: JobProgress) => void) | undefined;
+  /** ms between progress samples (default 1000). */
   progressIntervalMs?: number | undefined;
 }
 

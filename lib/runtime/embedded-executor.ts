@@ -2,13 +2,12 @@
  * Runs a job graph in this process (Flink's MiniCluster): one actor system, one job actor, one
  * subtask actor per parallel subtask of every chain. No server is needed.
  */
-import type { DependencyContainer } from 'tsyringe';
+import type { ExecutionRequest } from '../api/executor.js';
 import { ActorSystem } from '../actor/actor-system.js';
 import { JobActor, type JobOutcome } from '../../actors/job-actor.js';
 import { JobExecutionError } from '../errors.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { metricsRegistry } from '../telemetry/metrics.js';
-import type { Clock } from '../time/clock.js';
 
 /** Records in/out of one operator, summed over its subtasks (Flink's numRecordsIn/Out). */
 export interface OperatorResult {
@@ -40,17 +39,8 @@ export interface JobProgress {
   operators: OperatorResult[];
 }
 
-export interface EmbeddedExecutionOptions {
-  clock: Clock;
-  container: DependencyContainer;
-  /** Records per network batch (default 1024). */
-  batchSize: number;
-  /** Data-lane capacity of each subtask mailbox, in batches (default 16). */
-  mailboxCapacity: number;
-  onProgress?: ((p: JobProgress) => void) | undefined;
-  /** ms between progress samples (default 1000). */
-  progressIntervalMs?: number | undefined;
-}
+/** What the embedded executor needs besides the graph (see lib/api/executor.ts). */
+export type EmbeddedExecutionOptions = ExecutionRequest;
 
 let jobSeq = 0;
 

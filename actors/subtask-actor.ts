@@ -17,9 +17,10 @@
  */
 import { Actor } from '../lib/actor/actor.js';
 import { UserFunctionError } from '../lib/errors.js';
+import { MAX_WATERMARK } from '../lib/time/timestamps.js';
 import type { SourceReader, InputStatus } from '../connectors/source.js';
 import type { ActorRef } from '../lib/actor/actor-ref.js';
-import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage } from '../lib/runtime/messages.js';
+import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage, TimersDue } from '../lib/runtime/messages.js';
 import { OperatorChain, type ChainEnvironment } from '../lib/runtime/operator-chain.js';
 import { SourceOutput } from '../lib/runtime/source-output.js';
 import type { Input } from '../lib/runtime/outputs.js';
@@ -28,9 +29,10 @@ import type { Input } from '../lib/runtime/outputs.js';
 const POLL_BUDGET = 4096;
 const POLL: Poll = { t: 'poll' };
 const WRITABLE: OutputWritable = { t: 'writable' };
+const TIMERS_DUE: TimersDue = { t: 'timers' };
 
 /** Everything a subtask needs, except what the chain environment holds. */
-export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system'>;
+export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system' | 'requestTimers'>;
 
 export class SubtaskActor extends Actor<SubtaskMessage> {
   private chain!: OperatorChain;
@@ -55,6 +57,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       system,
       self,
       onBackPressure: (target) => this.onBackPressure(target),
+      requestTimers: () => system.tellSystem(self, TIMERS_DUE, self),
       reportOutput: (location) => {
         if (!this.outputs.includes(location)) this.outputs.push(location);
       },
@@ -91,6 +94,12 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       case 'writable':
         this.onWritable();
         return undefined;
+      case 'timers':
+        return this.afterAsync(this.finished ? undefined : this.chain.fireProcessingTimers());
+      case 'wm':
+      case 'ws':
+      case 'wm-tick':
+        return undefined;
     }
   }
 
@@ -114,6 +123,13 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       const r = input.processElement(values[i], timestamps[i]!);
       if (r !== undefined) return r.then(() => this.processFrom(batch, i + 1));
     }
+    this.chain.flush();
+    return undefined;
+  }
+
+  /** Flushes output once `r` (a possibly async step) has completed. */
+  private afterAsync(r: void | Promise<void>): void | Promise<void> {
+    if (r !== undefined) return r.then(() => this.chain.flush());
     this.chain.flush();
     return undefined;
   }
@@ -157,6 +173,9 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    // A bounded source ends with the maximal watermark, which fires every event-time timer and
+    // window downstream before end of input (Flink's SourceOperator at END_OF_INPUT).
+    if (this.reader !== undefined) await this.chain.members[0]!.output.emitWatermark(MAX_WATERMARK);
     await this.chain.endInput();
     for (const w of this.chain.writers) w.broadcastEvent((ch): EndOfPartition => ({ t: 'eop', ch }));
     await this.closeAll(true);

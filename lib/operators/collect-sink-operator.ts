@@ -19,6 +19,9 @@ export class CollectSinkOperator<T> implements StreamOperator<T> {
     return undefined;
   }
 
+  /** Sinks end the stream: watermarks stop here. */
+  processWatermark(): void {}
+
   endInput(): void {
     this.flush();
   }

@@ -35,6 +35,10 @@ export class FilterOperator<T> implements StreamOperator<T> {
     return undefined;
   }
 
+  processWatermark(watermark: number): void | Promise<void> {
+    return this.out.emitWatermark(watermark);
+  }
+
   endInput(): void {}
 
   close(): void | Promise<void> {

@@ -11,7 +11,7 @@ export class FlatMapOperator<IN, OUT> implements StreamOperator<IN> {
   private readonly call: FlatMapCall<IN, OUT>;
   private readonly collector: SerialCollector<OUT>;
 
-  constructor(private readonly ctx: OperatorContext, out: Output<OUT>, spec: FlatMapFunction<IN, OUT>) {
+  constructor(private readonly ctx: OperatorContext, private readonly out: Output<OUT>, spec: FlatMapFunction<IN, OUT>) {
     this.fn = resolveFunction(spec, 'flatMap', ctx);
     this.call = this.fn.call;
     this.collector = new SerialCollector(out);
@@ -43,6 +43,10 @@ export class FlatMapOperator<IN, OUT> implements StreamOperator<IN> {
     }
     if (r != null) for (const x of r) this.collector.collect(x);
     return this.collector.takePending();
+  }
+
+  processWatermark(watermark: number): void | Promise<void> {
+    return this.out.emitWatermark(watermark);
   }
 
   endInput(): void {}

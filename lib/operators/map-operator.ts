@@ -34,6 +34,10 @@ export class MapOperator<IN, OUT> implements StreamOperator<IN> {
     return this.out.collect(r, timestamp);
   }
 
+  processWatermark(watermark: number): void | Promise<void> {
+    return this.out.emitWatermark(watermark);
+  }
+
   endInput(): void {}
 
   close(): void | Promise<void> {

@@ -56,6 +56,10 @@ export class ReduceOperator<T> implements StreamOperator<T> {
     return this.out.collect(r, timestamp);
   }
 
+  processWatermark(watermark: number): void | Promise<void> {
+    return this.out.emitWatermark(watermark);
+  }
+
   endInput(): void {}
 
   close(): void | Promise<void> {

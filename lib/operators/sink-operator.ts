@@ -35,6 +35,9 @@ export class SinkOperator<T> implements StreamOperator<T> {
     return undefined;
   }
 
+  /** Sinks end the stream: watermarks stop here. */
+  processWatermark(): void {}
+
   endInput(): void | Promise<void> {
     return this.writer?.flush(true);
   }

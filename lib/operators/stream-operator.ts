@@ -6,12 +6,15 @@
  */
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import type { Clock } from '../time/clock.js';
+import type { InternalTimerService, TimerTarget } from '../time/timer-service.js';
 
 /** Where an operator emits. Timestamps are epoch ms or `NO_TIMESTAMP`. */
 export interface Output<T> {
   collect(value: T, timestamp: number): void | Promise<void>;
   /** Emits to the side output with tag id `tagId`; dropped when nothing consumes it. */
   collectSide(tagId: string, value: unknown, timestamp: number): void | Promise<void>;
+  /** Forwards a watermark (epoch ms; +Infinity at end of input) to every successor, main and side. */
+  emitWatermark(watermark: number): void | Promise<void>;
 }
 
 /** What an operator instance knows about its place in the job. */
@@ -32,11 +35,22 @@ export interface OperatorContext {
   reportOutput(location: string): void;
   /** Sends a message to the job's coordinating actor (used by the collect sink). */
   sendToJob(message: unknown): void;
+  /**
+   * The operator's keyed timer service, created on first use (keyed operators only).
+   * @throws ConfigurationError on a non-keyed operator.
+   */
+  timerService(target: TimerTarget): InternalTimerService;
 }
 
 export interface StreamOperator<IN> {
   open(): void | Promise<void>;
   processElement(value: IN, timestamp: number): void | Promise<void>;
+  /**
+   * Handles the operator's new input watermark (the minimum over its active inputs). Optional:
+   * without it the runtime forwards the watermark to the operator's output. An operator with
+   * event-time timers fires them first, then forwards (Flink's AbstractStreamOperator).
+   */
+  processWatermark?(watermark: number): void | Promise<void>;
   /** Called once when all inputs ended (Flink's BoundedOneInput.endInput). */
   endInput(): void | Promise<void>;
   /** Releases resources; called once, also after a failure. */

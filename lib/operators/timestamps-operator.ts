@@ -16,6 +16,10 @@ export class TimestampsOperator<T> implements StreamOperator<T> {
     }
     return this.out.collect(value, ts);
   }
+  processWatermark(watermark: number): void | Promise<void> {
+    return this.out.emitWatermark(watermark);
+  }
+
   endInput(): void {}
   close(): void {}
 }

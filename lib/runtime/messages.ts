@@ -23,6 +23,33 @@ export interface EndOfPartition {
   ch: number;
 }
 
+/**
+ * The upstream subtask of channel `ch` will send no more records with timestamp ≤ `ts`
+ * (epoch ms; +Infinity at end of input). In-band: it follows the records sent before it.
+ */
+export interface Watermark {
+  t: 'wm';
+  ch: number;
+  ts: number;
+}
+
+/** The upstream subtask of channel `ch` became idle (true) or active again (Flink's WatermarkStatus). */
+export interface WatermarkStatus {
+  t: 'ws';
+  ch: number;
+  idle: boolean;
+}
+
+/** Processing-time timers of this subtask are due (sent by the clock callback to the subtask itself). */
+export interface TimersDue {
+  t: 'timers';
+}
+
+/** Time for a source subtask to ask its watermark generator for a periodic watermark. */
+export interface WatermarkTick {
+  t: 'wm-tick';
+}
+
 /** A source subtask's request to itself to read the next records. */
 export interface Poll {
   t: 'poll';
@@ -61,5 +88,5 @@ export interface JobTerminated {
   error?: EncodedError;
 }
 
-export type SubtaskMessage = RecordBatch | EndOfPartition | Poll | OutputWritable;
+export type SubtaskMessage = RecordBatch | EndOfPartition | Watermark | WatermarkStatus | Poll | OutputWritable | TimersDue | WatermarkTick;
 export type JobMessage = SubtaskFinished | CollectBatch;

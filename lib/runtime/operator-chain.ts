@@ -16,6 +16,7 @@ import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import { OperatorIOMetrics, metricsRegistry } from '../telemetry/metrics.js';
 import type { Clock } from '../time/clock.js';
+import { InternalTimerService, type TimerTarget } from '../time/timer-service.js';
 import { createOutput, type Input, type Target } from './outputs.js';
 import { RecordWriter, type BackPressureListener } from './record-writer.js';
 
@@ -37,6 +38,8 @@ export interface ChainEnvironment {
   refOf(vertexId: number, index: number): ActorRef;
   onBackPressure: BackPressureListener;
   reportOutput(location: string): void;
+  /** Asks the subtask to fire due processing-time timers on its own thread (called from clock callbacks). */
+  requestTimers(): void;
 }
 
 /** One chained operator with its metrics. */
@@ -50,6 +53,7 @@ export interface ChainMember {
 export class OperatorChain {
   readonly members: ChainMember[] = [];
   readonly writers: RecordWriter[] = [];
+  private readonly timerServices: { service: InternalTimerService; target: TimerTarget }[] = [];
   /** The head's input (undefined for a source head, which emits into `members[0].output`). */
   readonly headInput: Input | undefined;
   /** Number of network input channels of this subtask. */
@@ -82,7 +86,7 @@ export class OperatorChain {
       if (node.factory !== undefined) {
         const ctx = this.operatorContext(env, node);
         operator = node.factory(ctx, output);
-        inputs.set(node, node.stateKeySelector !== undefined ? keyedInput(operator, ctx, node) : operator);
+        inputs.set(node, node.stateKeySelector !== undefined ? keyedInput(operator, ctx, node, output) : operatorInput(operator, output));
       }
       const member: ChainMember = { node, operator, output, metrics };
       byNode.set(node, member);
@@ -91,6 +95,19 @@ export class OperatorChain {
     const head = vertex.nodes[0]!;
     this.headInput = inputs.get(head);
     this.inputChannelCount = inputChannelCount(vertex, env.subtaskIndex);
+  }
+
+  /** Fires the due processing-time timers of every operator (on the subtask's thread). */
+  fireProcessingTimers(): void | Promise<void> {
+    let pending: Promise<void> | undefined;
+    for (const { service, target } of this.timerServices) {
+      if (pending !== undefined) pending = pending.then(() => service.onProcessingTime(target));
+      else {
+        const r = service.onProcessingTime(target);
+        if (r !== undefined) pending = r;
+      }
+    }
+    return pending;
   }
 
   /** Opens operators tail to head. */
@@ -106,6 +123,7 @@ export class OperatorChain {
 
   /** Closes every operator; errors are collected, the first is thrown after all were closed. */
   async close(): Promise<void> {
+    for (const { service } of this.timerServices) service.dispose();
     let first: unknown;
     for (const m of this.members) {
       try {
@@ -134,6 +152,7 @@ export class OperatorChain {
   }
 
   private operatorContext(env: ChainEnvironment, node: StreamNode): OperatorContext {
+    let service: InternalTimerService | undefined;
     const keyedBackend =
       node.stateKeySelector !== undefined
         ? new HeapKeyedStateBackend(node.maxParallelism, computeKeyGroupRangeForOperatorIndex(node.maxParallelism, node.parallelism, env.subtaskIndex))
@@ -157,14 +176,32 @@ export class OperatorChain {
       },
       reportOutput: env.reportOutput,
       sendToJob: (message) => env.system.tellSystem(env.jobActor, message, env.self),
+      timerService: (target) => {
+        if (keyedBackend === undefined) throw new ConfigurationError(`operator '${node.name}': timers are only available on a keyed stream (use keyBy() first)`);
+        if (service === undefined) {
+          service = new InternalTimerService(env.clock, env.requestTimers);
+          this.timerServices.push({ service, target });
+        }
+        return service;
+      },
     };
   }
 }
 
+/** An operator as an {@link Input}; without its own processWatermark it forwards watermarks. */
+function operatorInput(operator: StreamOperator<unknown>, output: Output<unknown>): Input {
+  if (operator.processWatermark !== undefined) return operator as Input;
+  return {
+    processElement: (value, timestamp) => operator.processElement(value, timestamp),
+    processWatermark: (watermark) => output.emitWatermark(watermark),
+  };
+}
+
 /** Sets the key context before a keyed operator sees a record (Flink's setKeyContextElement). */
-function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, node: StreamNode): Input {
+function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, node: StreamNode, output: Output<unknown>): Input {
   const backend = ctx.keyedBackend!;
   const keyOf = node.stateKeySelector!;
+  const watermark = operatorInput(operator, output);
   return {
     processElement(value, timestamp) {
       try {
@@ -174,6 +211,7 @@ function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, nod
       }
       return operator.processElement(value, timestamp);
     },
+    processWatermark: (wm) => watermark.processWatermark(wm),
   };
 }
 

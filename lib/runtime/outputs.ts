@@ -8,9 +8,10 @@
 import type { Output } from '../operators/stream-operator.js';
 import type { OperatorIOMetrics } from '../telemetry/metrics.js';
 
-/** Anything that takes records: an operator, a keyed-input wrapper or a record writer. */
+/** Anything that takes records and watermarks: an operator's input adapter or a record writer. */
 export interface Input {
   processElement(value: unknown, timestamp: number): void | Promise<void>;
+  processWatermark(watermark: number): void | Promise<void>;
 }
 
 /** A successor and the metrics whose `recordsIn` counts what it receives (undefined for writers). */
@@ -33,8 +34,23 @@ function fanOut(targets: Target[], value: unknown, timestamp: number): void | Pr
   return pending;
 }
 
+/** Sends a watermark to every distinct target, in order; async targets are awaited in turn. */
+function watermarkAll(targets: Input[], watermark: number): void | Promise<void> {
+  let pending: Promise<void> | undefined;
+  for (const t of targets) {
+    if (pending !== undefined) pending = pending.then(() => t.processWatermark(watermark));
+    else {
+      const r = t.processWatermark(watermark);
+      if (r !== undefined) pending = r;
+    }
+  }
+  return pending;
+}
+
 /** Builds the output of one operator from its main and side-output targets. */
 export function createOutput(metrics: OperatorIOMetrics, main: Target[], side: Map<string, Target[]>): Output<unknown> {
+  const all = [...new Set([...main, ...[...side.values()].flat()].map((t) => t.input))];
+  const emitWatermark = (watermark: number): void | Promise<void> => watermarkAll(all, watermark);
   if (main.length === 1 && side.size === 0) {
     const t = main[0]!;
     const input = t.input;
@@ -47,6 +63,7 @@ export function createOutput(metrics: OperatorIOMetrics, main: Target[], side: M
           return input.processElement(value, timestamp);
         },
         collectSide() {},
+        emitWatermark,
       };
     }
     return {
@@ -55,6 +72,7 @@ export function createOutput(metrics: OperatorIOMetrics, main: Target[], side: M
         return input.processElement(value, timestamp);
       },
       collectSide() {},
+      emitWatermark,
     };
   }
   return {
@@ -68,5 +86,6 @@ export function createOutput(metrics: OperatorIOMetrics, main: Target[], side: M
       metrics.recordsOut++;
       return fanOut(targets, value, timestamp);
     },
+    emitWatermark,
   };
 }

@@ -11,7 +11,7 @@
 import type { ActorRef } from '../actor/actor-ref.js';
 import type { ActorSystem } from '../actor/actor-system.js';
 import type { ChannelSelector } from '../graph/partitioners.js';
-import type { RecordBatch } from './messages.js';
+import type { RecordBatch, Watermark } from './messages.js';
 
 /** Called when a send found the target's mailbox full. */
 export type BackPressureListener = (target: ActorRef) => void;
@@ -65,6 +65,12 @@ export class RecordWriter {
     v.push(value);
     this.timestamps[ch]!.push(timestamp);
     if (v.length >= this.batchSize) this.flushChannel(ch);
+    return undefined;
+  }
+
+  /** Sends the watermark to every target, behind the records already written (in-band). */
+  processWatermark(watermark: number): undefined {
+    this.broadcastEvent((ch): Watermark => ({ t: 'wm', ch, ts: watermark }));
     return undefined;
   }
 

@@ -9,3 +9,9 @@ export const NO_TIMESTAMP = Number.NEGATIVE_INFINITY;
 export function hasTimestamp(ts: number): boolean {
   return ts !== NO_TIMESTAMP;
 }
+
+/**
+ * The maximal watermark: no more records will come (end of a bounded input). Flink uses
+ * `Long.MAX_VALUE`; Weir uses +Infinity, which compares greater than every timestamp.
+ */
+export const MAX_WATERMARK = Number.POSITIVE_INFINITY;

@@ -20,11 +20,12 @@ import { NO_TIMESTAMP } from './timestamps.js';
 /**
  * Where a {@link WatermarkGenerator} sends what it decides (Flink's `WatermarkOutput`).
  *
- * The consumer is responsible for de-duplication: emitting a watermark that is not greater than the
- * last one emitted is allowed and is ignored downstream (Flink's `WatermarkToDataOutput` does the same).
+ * Contract for implementations (as Flink's `WatermarkToDataOutput`): a watermark not greater than the
+ * highest one emitted so far is dropped, so generators may re-emit freely; an advancing watermark on an
+ * idle output first marks it active; `markIdle` / `markActive` forward only actual status changes.
  */
 export interface WatermarkOutput {
-  /** Emits watermark `ts` (epoch ms). Non-advancing watermarks are dropped by the consumer. */
+  /** Emits watermark `ts` (epoch ms). Non-advancing watermarks are dropped by the implementation. */
   emitWatermark(ts: number): void;
   /** Marks this output idle: downstream operators stop waiting for its watermark until it is active again. */
   markIdle(): void;

@@ -34,6 +34,7 @@ export interface JobActorOptions {
   container: DependencyContainer;
   batchSize: number;
   mailboxCapacity: number;
+  autoWatermarkIntervalMs: number;
   onTerminated: (outcome: JobOutcome) => void;
 }
 
@@ -71,6 +72,7 @@ export class JobActor extends Actor<JobMessage> {
           clock: this.options.clock,
           container: this.options.container,
           batchSize: this.options.batchSize,
+          autoWatermarkIntervalMs: this.options.autoWatermarkIntervalMs,
           refOf,
         };
         this.context.spawn({ create: () => new SubtaskActor(deployment), mailbox: { capacity: this.options.mailboxCapacity } }, JobActor.subtaskName(vertex.id, i));

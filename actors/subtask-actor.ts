@@ -20,7 +20,11 @@ import { UserFunctionError } from '../lib/errors.js';
 import { MAX_WATERMARK } from '../lib/time/timestamps.js';
 import type { SourceReader, InputStatus } from '../connectors/source.js';
 import type { ActorRef } from '../lib/actor/actor-ref.js';
-import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage, TimersDue } from '../lib/runtime/messages.js';
+import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage, TimersDue, WatermarkStatus, WatermarkTick } from '../lib/runtime/messages.js';
+import { WatermarkEmitter } from '../lib/runtime/watermark-emitter.js';
+import { StatusWatermarkValve } from '../lib/time/watermark-valve.js';
+import type { WatermarkGenerator } from '../lib/time/watermark-generators.js';
+import type { TimerHandle } from '../lib/time/clock.js';
 import { OperatorChain, type ChainEnvironment } from '../lib/runtime/operator-chain.js';
 import { SourceOutput } from '../lib/runtime/source-output.js';
 import type { Input } from '../lib/runtime/outputs.js';
@@ -30,6 +34,7 @@ const POLL_BUDGET = 4096;
 const POLL: Poll = { t: 'poll' };
 const WRITABLE: OutputWritable = { t: 'writable' };
 const TIMERS_DUE: TimersDue = { t: 'timers' };
+const WATERMARK_TICK: WatermarkTick = { t: 'wm-tick' };
 
 /** Everything a subtask needs, except what the chain environment holds. */
 export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system' | 'requestTimers'>;
@@ -45,6 +50,11 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private finished = false;
   private closed = false;
   private readonly outputs: string[] = [];
+  private valve!: StatusWatermarkValve;
+  private valveOutput: ({ watermark: number } | { idle: boolean })[] = [];
+  private emitter: WatermarkEmitter | undefined;
+  private generator: WatermarkGenerator<unknown> | undefined;
+  private tickTimer: TimerHandle | undefined;
 
   constructor(private readonly deployment: SubtaskDeployment) {
     super();
@@ -65,12 +75,24 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     this.headInput = this.chain.headInput;
     this.openChannels = this.chain.inputChannelCount;
     this.endedChannels = new Array<boolean>(this.openChannels).fill(false);
+    this.valve = new StatusWatermarkValve(Math.max(1, this.openChannels), {
+      emitWatermark: (wm) => this.valveOutput.push({ watermark: wm }),
+      emitStatus: (idle) => this.valveOutput.push({ idle }),
+    });
     await this.chain.open();
     const head = this.chain.members[0]!;
     if (head.node.source !== undefined) {
       const name = head.node.name;
       const index = this.deployment.subtaskIndex;
-      this.sourceOutput = new SourceOutput(head.output, head.node.timestampAssigner, (record, err) => new UserFunctionError(name, index, record, err));
+      const strategy = head.node.watermarkStrategy;
+      const generator = strategy?.createWatermarkGenerator({ clock: this.deployment.clock });
+      this.emitter = new WatermarkEmitter(
+        (wm) => head.output.emitWatermark(wm),
+        (idle) => this.broadcastStatus(idle),
+      );
+      this.generator = generator;
+      this.sourceOutput = new SourceOutput(head.output, strategy?.timestampAssigner, (record, err) => new UserFunctionError(name, index, record, err), generator, this.emitter);
+      this.scheduleWatermarkTick();
       this.reader = head.node.source.createReader({
         subtaskIndex: this.deployment.subtaskIndex,
         parallelism: head.node.parallelism,
@@ -97,13 +119,18 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       case 'timers':
         return this.afterAsync(this.finished ? undefined : this.chain.fireProcessingTimers());
       case 'wm':
+        this.valve.inputWatermark(msg.ts, msg.ch);
+        return this.drainValve();
       case 'ws':
+        this.valve.inputStatus(msg.idle, msg.ch);
+        return this.drainValve();
       case 'wm-tick':
-        return undefined;
+        return this.onWatermarkTick();
     }
   }
 
   override async postStop(): Promise<void> {
+    this.tickTimer?.cancel();
     await this.closeAll();
   }
 
@@ -137,8 +164,49 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private onEndOfPartition(msg: EndOfPartition): void | Promise<void> {
     if (this.endedChannels[msg.ch] === true) return undefined;
     this.endedChannels[msg.ch] = true;
-    if (--this.openChannels === 0) return this.finish();
-    return undefined;
+    // An ended channel holds nothing back (its upstream sent the maximal watermark already).
+    this.valve.endOfInput(msg.ch);
+    const r = this.drainValve();
+    if (--this.openChannels === 0) return r !== undefined ? r.then(() => this.finish()) : this.finish();
+    return r;
+  }
+
+  /** Applies what the valve decided: new input watermarks to the chain, idleness downstream. */
+  private drainValve(): void | Promise<void> {
+    const actions = this.valveOutput;
+    if (actions.length === 0) return undefined;
+    this.valveOutput = [];
+    let pending: Promise<void> | undefined;
+    const head = this.headInput!;
+    for (const a of actions) {
+      const step = (): void | Promise<void> => ('watermark' in a ? head.processWatermark(a.watermark) : this.broadcastStatus(a.idle));
+      if (pending !== undefined) pending = pending.then(step);
+      else {
+        const r = step();
+        if (r !== undefined) pending = r;
+      }
+    }
+    return this.afterAsync(pending);
+  }
+
+  /** Tells every downstream subtask that this subtask's output became idle or active. */
+  private broadcastStatus(idle: boolean): void {
+    for (const w of this.chain.writers) w.broadcastEvent((ch): WatermarkStatus => ({ t: 'ws', ch, idle }));
+  }
+
+  private scheduleWatermarkTick(): void {
+    const interval = this.deployment.autoWatermarkIntervalMs;
+    if (this.generator === undefined || interval <= 0 || this.finished) return;
+    const { system, self } = this.context;
+    this.tickTimer = this.deployment.clock.setTimeout(() => system.tellSystem(self, WATERMARK_TICK, self), interval);
+  }
+
+  /** Periodic watermark emission (Flink's autoWatermarkInterval). */
+  private onWatermarkTick(): void | Promise<void> {
+    if (this.finished || this.generator === undefined) return undefined;
+    this.generator.onPeriodicEmit(this.emitter!);
+    this.scheduleWatermarkTick();
+    return this.afterAsync(this.emitter!.takePending());
   }
 
   private onPoll(): void | Promise<void> {
@@ -151,7 +219,9 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       status = reader.pollNext(out);
       if (out.pending !== undefined || status !== 'MORE_AVAILABLE') break;
     }
-    const pending = out.takePending();
+    const fromRecords = out.takePending();
+    const fromWatermarks = this.emitter?.takePending();
+    const pending = fromRecords !== undefined && fromWatermarks !== undefined ? fromRecords.then(() => fromWatermarks) : (fromRecords ?? fromWatermarks);
     if (pending !== undefined) return pending.then(() => this.afterPoll(status));
     return this.afterPoll(status);
   }
@@ -175,7 +245,11 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     this.finished = true;
     // A bounded source ends with the maximal watermark, which fires every event-time timer and
     // window downstream before end of input (Flink's SourceOperator at END_OF_INPUT).
-    if (this.reader !== undefined) await this.chain.members[0]!.output.emitWatermark(MAX_WATERMARK);
+    this.tickTimer?.cancel();
+    if (this.reader !== undefined) {
+      this.emitter!.emitWatermark(MAX_WATERMARK);
+      await this.emitter!.takePending();
+    }
     await this.chain.endInput();
     for (const w of this.chain.writers) w.broadcastEvent((ch): EndOfPartition => ({ t: 'eop', ch }));
     await this.closeAll(true);

@@ -62,7 +62,8 @@ export class DataStream<T> {
 
   /** Assigns timestamps (and, with event time, watermarks) to the records. */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
-    return this.transform<T>('Timestamps/Watermarks', (ctx, out) => new TimestampsOperator(ctx, out, strategy.timestampAssigner));
+    const interval = this.environment.getAutoWatermarkInterval();
+    return this.transform<T>('Timestamps/Watermarks', (ctx, out) => new TimestampsOperator(ctx, out, strategy as WatermarkStrategy<unknown>, interval));
   }
 
   /** Merges streams of the same type (no deduplication, no order across inputs). */

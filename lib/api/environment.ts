@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
 import { getPipelineExecutor } from './executor.js';
 import { newTransformationId, type SourceTransformation, type Transformation } from './transformation.js';
-import type { TimestampAssigner, WatermarkStrategy } from './watermark-strategy.js';
+import type { WatermarkStrategy } from './watermark-strategy.js';
 
 /** Options of {@link StreamExecutionEnvironment.create}. */
 export interface EnvironmentOptions {
@@ -38,6 +38,8 @@ export interface EnvironmentOptions {
   batchSize?: number;
   /** Data-lane capacity of every subtask mailbox, in batches (default 16). */
   mailboxCapacity?: number;
+  /** Interval of periodic watermark emission, ms (Flink's autoWatermarkInterval; default 200; 0 disables). */
+  autoWatermarkInterval?: number;
   /** Parent DI container for operator classes (default tsyringe's root container). */
   container?: DependencyContainer;
 }
@@ -61,6 +63,7 @@ export class StreamExecutionEnvironment {
   private readonly mailboxCapacity: number;
   private readonly container: DependencyContainer;
   private sinks: Transformation[] = [];
+  private autoWatermarkInterval: number;
   private idSeq = 0;
 
   /** @throws ConfigurationError for invalid parallelism settings. */
@@ -80,6 +83,8 @@ export class StreamExecutionEnvironment {
     this.batchSize = positive(options.batchSize ?? 1024, 'batchSize');
     this.mailboxCapacity = positive(options.mailboxCapacity ?? 16, 'mailboxCapacity');
     this.container = (options.container ?? rootContainer).createChildContainer();
+    this.autoWatermarkInterval = 200;
+    if (options.autoWatermarkInterval !== undefined) this.setAutoWatermarkInterval(options.autoWatermarkInterval);
     if (options.parallelism !== undefined) this.setParallelism(options.parallelism);
     if (options.maxParallelism !== undefined) this.setMaxParallelism(options.maxParallelism);
   }
@@ -106,6 +111,30 @@ export class StreamExecutionEnvironment {
 
   getMaxParallelism(): number | undefined {
     return this.maxParallelism;
+  }
+
+  /**
+   * Sets how often sources and `assignTimestampsAndWatermarks` ask their watermark generator for a
+   * periodic watermark, ms of processing time (Flink's ExecutionConfig.setAutoWatermarkInterval;
+   * default 200; 0 disables periodic watermarks).
+   * @throws ConfigurationError for a negative or non-finite interval.
+   */
+  setAutoWatermarkInterval(intervalMs: number): this {
+    if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new ConfigurationError(`autoWatermarkInterval must be a finite number of ms >= 0, got ${intervalMs}`);
+    this.autoWatermarkInterval = intervalMs;
+    return this;
+  }
+
+  getAutoWatermarkInterval(): number {
+    return this.autoWatermarkInterval;
+  }
+
+  /** Flink's `env.getConfig()`: the execution settings (watermark interval). */
+  getConfig(): { setAutoWatermarkInterval(ms: number): void; getAutoWatermarkInterval(): number } {
+    return {
+      setAutoWatermarkInterval: (ms) => void this.setAutoWatermarkInterval(ms),
+      getAutoWatermarkInterval: () => this.autoWatermarkInterval,
+    };
   }
 
   /** Turns operator chaining off for the whole job (every operator becomes its own subtask actor). */
@@ -153,7 +182,7 @@ export class StreamExecutionEnvironment {
       maxParallelism: undefined,
       chaining: 'HEAD',
       source: source as Source<unknown>,
-      timestampAssigner: typeof strategyOrName === 'object' ? (strategyOrName.timestampAssigner as TimestampAssigner<unknown> | undefined) : undefined,
+      watermarkStrategy: typeof strategyOrName === 'object' ? (strategyOrName as WatermarkStrategy<unknown>) : undefined,
     };
     return new SingleOutputStreamOperator<T>(this, t);
   }
@@ -195,6 +224,7 @@ export class StreamExecutionEnvironment {
       container: this.container,
       batchSize: this.batchSize,
       mailboxCapacity: this.mailboxCapacity,
+      autoWatermarkIntervalMs: this.autoWatermarkInterval,
       onProgress: opts.onProgress,
       progressIntervalMs: opts.progressIntervalMs,
     });

@@ -17,6 +17,8 @@ export interface ExecutionRequest {
   batchSize: number;
   /** Data-lane capacity of each subtask mailbox, in batches. */
   mailboxCapacity: number;
+  /** Periodic watermark interval, ms (0 disables periodic emission). */
+  autoWatermarkIntervalMs: number;
   /** Called every `progressIntervalMs` while the job runs. */
   onProgress?: ((p: JobProgress) => void) | undefined;
   /** ms between progress samples (default 1000). */

@@ -5,7 +5,7 @@
  */
 import type { Source } from '../../connectors/source.js';
 import type { KeySelector } from './functions.js';
-import type { TimestampAssigner } from './watermark-strategy.js';
+import type { WatermarkStrategy } from './watermark-strategy.js';
 import type { OperatorFactory } from '../operators/stream-operator.js';
 import type { PartitionSpec } from '../graph/partitioners.js';
 
@@ -24,8 +24,8 @@ interface Base {
 export interface SourceTransformation extends Base {
   readonly kind: 'source';
   readonly source: Source<unknown>;
-  /** Applied to every record the reader emits (Flink applies the WatermarkStrategy in the source operator). */
-  readonly timestampAssigner: TimestampAssigner<unknown> | undefined;
+  /** Applied in the source subtask to every record the reader emits (as Flink's SourceOperator). */
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
 }
 
 export interface OneInputTransformation extends Base {

@@ -11,7 +11,7 @@
 import type { Source } from '../../connectors/source.js';
 import type { KeySelector } from '../api/functions.js';
 import type { Transformation } from '../api/transformation.js';
-import type { TimestampAssigner } from '../api/watermark-strategy.js';
+import type { WatermarkStrategy } from '../api/watermark-strategy.js';
 import { ConfigurationError } from '../errors.js';
 import type { OperatorFactory } from '../operators/stream-operator.js';
 import { checkMaxParallelismPreconditions, computeDefaultMaxParallelism } from '../state/key-groups.js';
@@ -24,8 +24,8 @@ export interface StreamNode {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly source: Source<unknown> | undefined;
-  /** For sources: assigns each emitted record's timestamp. */
-  readonly timestampAssigner: TimestampAssigner<unknown> | undefined;
+  /** For sources: timestamps and watermarks of the emitted records. */
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
   readonly factory: OperatorFactory<unknown, unknown> | undefined;
   readonly stateKeySelector: KeySelector<unknown, unknown> | undefined;
   readonly isSink: boolean;
@@ -104,7 +104,7 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
       parallelism,
       maxParallelism,
       source: t.kind === 'source' ? t.source : undefined,
-      timestampAssigner: t.kind === 'source' ? t.timestampAssigner : undefined,
+      watermarkStrategy: t.kind === 'source' ? t.watermarkStrategy : undefined,
       factory: t.kind === 'one-input' ? t.factory : undefined,
       stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
       isSink: t.kind === 'one-input' && t.isSink,

@@ -5,7 +5,7 @@
  * it before the next record (order is kept), and synchronous operators pay nothing for that.
  */
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { InternalTimerService, TimerTarget } from '../time/timer-service.js';
 
 /** Where an operator emits. Timestamps are epoch ms or `NO_TIMESTAMP`. */
@@ -40,6 +40,11 @@ export interface OperatorContext {
    * @throws ConfigurationError on a non-keyed operator.
    */
   timerService(target: TimerTarget): InternalTimerService;
+  /**
+   * Runs `callback` on the subtask's thread once processing time reaches `time` (epoch ms), as
+   * Flink's ProcessingTimeService.registerTimer; returns a handle to cancel it.
+   */
+  registerProcessingTimeCallback(time: number, callback: () => void | Promise<void>): TimerHandle;
 }
 
 export interface StreamOperator<IN> {

@@ -1,25 +1,77 @@
-/** Assigns each record's timestamp with the strategy's assigner (Flink's TimestampsAndWatermarksOperator). */
-import type { TimestampAssigner } from '../api/watermark-strategy.js';
+/**
+ * Assigns timestamps and generates watermarks in the middle of a stream (Flink's
+ * TimestampsAndWatermarksOperator): each record's timestamp comes from the strategy's assigner,
+ * the generator sees every record (`onEvent`) and is asked for a periodic watermark every
+ * `autoWatermarkInterval` ms of processing time. Watermarks from upstream are dropped, except the
+ * maximal one at end of input, which is forwarded.
+ */
+import type { WatermarkStrategy } from '../api/watermark-strategy.js';
+import type { TimerHandle } from '../time/clock.js';
+import type { WatermarkGenerator } from '../time/watermark-generators.js';
+import { MAX_WATERMARK } from '../time/timestamps.js';
+import { WatermarkEmitter } from '../runtime/watermark-emitter.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
 import { userError } from './user-function.js';
 
 export class TimestampsOperator<T> implements StreamOperator<T> {
-  constructor(private readonly ctx: OperatorContext, private readonly out: Output<T>, private readonly assigner: TimestampAssigner<T> | undefined) {}
-  open(): void {}
-  processElement(value: T, timestamp: number): void | Promise<void> {
-    if (this.assigner === undefined) return this.out.collect(value, timestamp);
-    let ts: number;
-    try {
-      ts = this.assigner(value, timestamp);
-    } catch (err) {
-      throw userError(this.ctx, value, err);
-    }
-    return this.out.collect(value, ts);
-  }
-  processWatermark(watermark: number): void | Promise<void> {
-    return this.out.emitWatermark(watermark);
+  private readonly generator: WatermarkGenerator<T>;
+  private readonly emitter: WatermarkEmitter;
+  private tick: TimerHandle | undefined;
+
+  /** @param intervalMs periodic emission interval, ms (0 disables). */
+  constructor(
+    private readonly ctx: OperatorContext,
+    private readonly out: Output<T>,
+    private readonly strategy: WatermarkStrategy<T>,
+    private readonly intervalMs: number,
+  ) {
+    this.generator = strategy.createWatermarkGenerator({ clock: ctx.clock });
+    // Idleness of a mid-stream generator is not propagated (Flink forwards it as WatermarkStatus;
+    // here the downstream valve only sees watermarks from this operator).
+    this.emitter = new WatermarkEmitter((wm) => out.emitWatermark(wm), () => undefined);
   }
 
-  endInput(): void {}
-  close(): void {}
+  open(): void {
+    this.schedule();
+  }
+
+  processElement(value: T, timestamp: number): void | Promise<void> {
+    let ts = timestamp;
+    const assigner = this.strategy.timestampAssigner;
+    if (assigner !== undefined) {
+      try {
+        ts = assigner(value, timestamp);
+      } catch (err) {
+        throw userError(this.ctx, value, err);
+      }
+    }
+    const r = this.out.collect(value, ts);
+    this.generator.onEvent(value, ts, this.emitter);
+    const w = this.emitter.takePending();
+    if (r !== undefined) return w !== undefined ? r.then(() => w) : r;
+    return w;
+  }
+
+  processWatermark(watermark: number): void | Promise<void> {
+    if (watermark !== MAX_WATERMARK) return undefined;
+    this.emitter.emitWatermark(MAX_WATERMARK);
+    return this.emitter.takePending();
+  }
+
+  endInput(): void {
+    this.tick?.cancel();
+  }
+
+  close(): void {
+    this.tick?.cancel();
+  }
+
+  private schedule(): void {
+    if (this.intervalMs <= 0) return;
+    this.tick = this.ctx.registerProcessingTimeCallback(this.ctx.clock.now() + this.intervalMs, () => {
+      this.generator.onPeriodicEmit(this.emitter);
+      this.schedule();
+      return this.emitter.takePending();
+    });
+  }
 }

@@ -65,6 +65,7 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
             container: options.container,
             batchSize: options.batchSize,
             mailboxCapacity: options.mailboxCapacity,
+            autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
             onTerminated: resolve,
           }),
       },

@@ -16,6 +16,7 @@ import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import { OperatorIOMetrics, metricsRegistry } from '../telemetry/metrics.js';
 import type { Clock } from '../time/clock.js';
+import { TimerHeap } from '../time/timer-heap.js';
 import { InternalTimerService, type TimerTarget } from '../time/timer-service.js';
 import { createOutput, type Input, type Target } from './outputs.js';
 import { RecordWriter, type BackPressureListener } from './record-writer.js';
@@ -34,6 +35,8 @@ export interface ChainEnvironment {
   clock: Clock;
   container: DependencyContainer;
   batchSize: number;
+  /** Periodic watermark emission interval, ms (Flink's autoWatermarkInterval; 0 disables). */
+  autoWatermarkIntervalMs: number;
   /** Ref of subtask `index` of vertex `vertexId`. */
   refOf(vertexId: number, index: number): ActorRef;
   onBackPressure: BackPressureListener;
@@ -54,6 +57,10 @@ export class OperatorChain {
   readonly members: ChainMember[] = [];
   readonly writers: RecordWriter[] = [];
   private readonly timerServices: { service: InternalTimerService; target: TimerTarget }[] = [];
+  private readonly callbacks = new TimerHeap<{ timestamp: number; seq: number; run: () => void | Promise<void>; cancelled: boolean }>();
+  private callbackSeq = 0;
+  private readonly clock: Clock;
+  private readonly requestTimers: () => void;
   /** The head's input (undefined for a source head, which emits into `members[0].output`). */
   readonly headInput: Input | undefined;
   /** Number of network input channels of this subtask. */
@@ -61,6 +68,8 @@ export class OperatorChain {
 
   constructor(env: ChainEnvironment) {
     const { vertex } = env;
+    this.clock = env.clock;
+    this.requestTimers = env.requestTimers;
     const byNode = new Map<StreamNode, ChainMember>();
     const inputs = new Map<StreamNode, Input>();
     // Tail first, so successors exist when an output is built.
@@ -100,6 +109,16 @@ export class OperatorChain {
   /** Fires the due processing-time timers of every operator (on the subtask's thread). */
   fireProcessingTimers(): void | Promise<void> {
     let pending: Promise<void> | undefined;
+    const now = this.clock.now();
+    for (let c = this.callbacks.peek(); c !== undefined && c.timestamp <= now; c = this.callbacks.peek()) {
+      this.callbacks.pop();
+      if (c.cancelled) continue;
+      if (pending !== undefined) pending = pending.then(() => c.run());
+      else {
+        const r = c.run();
+        if (r !== undefined) pending = r;
+      }
+    }
     for (const { service, target } of this.timerServices) {
       if (pending !== undefined) pending = pending.then(() => service.onProcessingTime(target));
       else {
@@ -176,6 +195,17 @@ export class OperatorChain {
       },
       reportOutput: env.reportOutput,
       sendToJob: (message) => env.system.tellSystem(env.jobActor, message, env.self),
+      registerProcessingTimeCallback: (time, run) => {
+        const entry = { timestamp: time, seq: this.callbackSeq++, run, cancelled: false };
+        this.callbacks.push(entry);
+        const handle = this.clock.setTimeout(this.requestTimers, Math.max(0, time - this.clock.now()));
+        return {
+          cancel: () => {
+            entry.cancelled = true;
+            handle.cancel();
+          },
+        };
+      },
       timerService: (target) => {
         if (keyedBackend === undefined) throw new ConfigurationError(`operator '${node.name}': timers are only available on a keyed stream (use keyBy() first)`);
         if (service === undefined) {

@@ -7,6 +7,7 @@
 import type { ReaderOutput } from '../../connectors/source.js';
 import type { OutputTag } from '../api/output-tag.js';
 import type { TimestampAssigner } from '../api/watermark-strategy.js';
+import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generators.js';
 import type { Output } from '../operators/stream-operator.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 
@@ -24,6 +25,8 @@ export class SourceOutput<T> implements ReaderOutput<T> {
     private readonly out: Output<T>,
     private readonly assigner: TimestampAssigner<T> | undefined,
     private readonly onAssignerError: (record: T, err: unknown) => unknown,
+    private readonly generator: WatermarkGenerator<T> | undefined = undefined,
+    private readonly watermarks: WatermarkOutput | undefined = undefined,
   ) {}
 
   collect(value: T, timestamp?: number): void {
@@ -36,6 +39,7 @@ export class SourceOutput<T> implements ReaderOutput<T> {
         throw this.onAssignerError(value, err);
       }
     }
+    if (this.generator !== undefined) this.generator.onEvent(value, ts, this.watermarks!);
     if (this.pending !== undefined) {
       this.pending = this.pending.then(() => this.out.collect(value, ts));
       return;

@@ -15,7 +15,33 @@ export { StreamExecutionEnvironment, type EnvironmentOptions, type ExecuteOption
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, type KeySpec } from './api/data-stream.js';
 export { KeyedStream, type Field } from './api/keyed-stream.js';
 export { OutputTag } from './api/output-tag.js';
-export { WatermarkStrategy, type TimestampAssigner } from './api/watermark-strategy.js';
+export {
+  WatermarkStrategy,
+  type TimestampAssigner,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  type WatermarkGeneratorContext,
+  type WatermarkGeneratorSupplier,
+} from './api/watermark-strategy.js';
+export { BoundedOutOfOrdernessWatermarks, AscendingTimestampsWatermarks, NoWatermarksGenerator, WatermarksWithIdleness } from './time/watermark-generators.js';
+
+// Windows (assigners; the window operator follows)
+export { TimeWindow, GlobalWindow, type Window } from './window/time-window.js';
+export {
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
+  DynamicEventTimeSessionWindows,
+  DynamicProcessingTimeSessionWindows,
+  GlobalWindows,
+  MissingTimestampError,
+  type WindowAssigner,
+  type MergingWindowAssigner,
+  type WindowAssignerContext,
+} from './window/assigners.js';
 export {
   AbstractRichFunction,
   RichMapFunction,
@@ -72,7 +98,7 @@ export { oneForOne, allForOne, exponentialBackoff, type Directive, type Supervis
 
 // Time
 export { ManualClock, SystemClock, systemClock, type Clock, type TimerHandle } from './time/clock.js';
-export { NO_TIMESTAMP } from './time/timestamps.js';
+export { NO_TIMESTAMP, MAX_WATERMARK } from './time/timestamps.js';
 
 // Errors
 export {

@@ -62,16 +62,14 @@ test('window start with a negative offset: 1 h windows starting at :45 (offset -
 test('window start matches floor((ts - offset) / size) * size + offset over a range that crosses zero', (t) => {
   // Independent reference: floor division instead of the remainder formula.
   const ref = (ts: number, offset: number, size: number): number => Math.floor((ts - offset) / size) * size + offset;
+  const bad: string[] = [];
   for (const [size, offset] of [[1000, 0], [1000, 250], [1000, -250], [7, 3], [7, -6], [1, 0]] as const) {
     for (let ts = -2500; ts <= 2500; ts++) {
       const start = TimeWindow.getWindowStartWithOffset(ts, offset, size);
-      if (start !== ref(ts, offset, size) || !(start <= ts && ts < start + size)) {
-        t.fail(`size=${size} offset=${offset} ts=${ts}: got ${start}, expected ${ref(ts, offset, size)}`);
-        return;
-      }
+      if (start !== ref(ts, offset, size) || !(start <= ts && ts < start + size)) bad.push(`size=${size} offset=${offset} ts=${ts}: got ${start}, expected ${ref(ts, offset, size)}`);
     }
   }
-  t.pass();
+  t.deepEqual(bad, []);
 });
 
 // ---- TimeWindow basics ----

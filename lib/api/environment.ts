@@ -15,6 +15,7 @@ import { CollectionSource } from '../../connectors/collection/collection-source.
 import { SequenceSource } from '../../connectors/collection/sequence-source.js';
 import type { Source } from '../../connectors/source.js';
 import { ConfigurationError } from '../errors.js';
+import type { InspectionListener } from '../actor/inspection.js';
 import { compileJobGraph, type JobGraph } from '../graph/job-graph.js';
 import type { JobExecutionResult, JobProgress } from '../runtime/embedded-executor.js';
 import { checkParallelismPreconditions, checkMaxParallelismPreconditions, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
@@ -51,6 +52,11 @@ export interface ExecuteOptions {
   onProgress?: (progress: JobProgress) => void;
   /** ms between progress samples (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Receives the job's actor inspection events (actor started/stopped/failed, supervision
+   * decisions, dead letters), synchronously on the runtime's thread; must not throw.
+   */
+  inspect?: InspectionListener;
 }
 
 export class StreamExecutionEnvironment {
@@ -227,6 +233,7 @@ export class StreamExecutionEnvironment {
       autoWatermarkIntervalMs: this.autoWatermarkInterval,
       onProgress: opts.onProgress,
       progressIntervalMs: opts.progressIntervalMs,
+      inspect: opts.inspect,
     });
   }
 

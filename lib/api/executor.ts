@@ -5,6 +5,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { Clock } from '../time/clock.js';
+import type { InspectionListener } from '../actor/inspection.js';
 import type { JobExecutionResult, JobProgress } from '../runtime/embedded-executor.js';
 
 /** Job-wide runtime settings handed to an executor with the graph. */
@@ -23,6 +24,8 @@ export interface ExecutionRequest {
   onProgress?: ((p: JobProgress) => void) | undefined;
   /** ms between progress samples (default 1000). */
   progressIntervalMs?: number | undefined;
+  /** Receives the job's actor inspection events (actor started/stopped/failed, supervision, dead letters). */
+  inspect?: InspectionListener | undefined;
 }
 
 export type PipelineExecutor = (graph: JobGraph, request: ExecutionRequest) => Promise<{ result: JobExecutionResult; collected: unknown[] }>;

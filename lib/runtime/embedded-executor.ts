@@ -52,6 +52,7 @@ let jobSeq = 0;
 export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutionOptions): Promise<{ result: JobExecutionResult; collected: unknown[] }> {
   const jobId = `job-${++jobSeq}`;
   const system = new ActorSystem({ clock: options.clock });
+  if (options.inspect !== undefined) system.events.subscribe(options.inspect);
   const started = performance.now();
   let outcome: JobOutcome | undefined;
   const done = new Promise<JobOutcome>((resolve) => {

@@ -1,0 +1,27 @@
+import test from 'ava';
+import { StreamExecutionEnvironment, type InspectionEvent } from '../../lib/index.js';
+
+/** Runs a job and returns the sorted ids of the actors it started. */
+async function startedActors(build: (env: StreamExecutionEnvironment) => void, parallelism: number): Promise<string[]> {
+  const env = StreamExecutionEnvironment.create({ parallelism });
+  build(env);
+  const ids: string[] = [];
+  await env.execute({ inspect: (e: InspectionEvent) => void (e.type === 'actor-started' && ids.push(e.ref.id)) });
+  return ids.sort();
+}
+
+test('a forward chain (source → map → filter → sink) is one subtask actor per parallel instance', async (t) => {
+  const ids = await startedActors((env) => {
+    env.fromSequence(1, 1000).map((x) => x + 1).filter((x) => x % 2 === 0).sinkTo({ createWriter: () => ({ write() {}, flush() {}, close() {} }) });
+  }, 3);
+  // One job actor and, for the single chain (vertex 1), three subtask actors.
+  t.is(ids.length, 4);
+  t.deepEqual(ids.filter((id) => id.includes('/')).map((id) => id.split('/')[1]), ['v1.0', 'v1.1', 'v1.2']);
+});
+
+test('keyBy breaks the chain: two vertices, parallelism actors each', async (t) => {
+  const ids = await startedActors((env) => {
+    env.fromSequence(1, 1000).map((x) => x % 7).keyBy((x) => x).sum().sinkTo({ createWriter: () => ({ write() {}, flush() {}, close() {} }) });
+  }, 2);
+  t.deepEqual(ids.filter((id) => id.includes('/')).map((id) => id.split('/')[1]), ['v1.0', 'v1.1', 'v2.0', 'v2.1']);
+});

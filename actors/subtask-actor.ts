@@ -87,7 +87,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       const strategy = head.node.watermarkStrategy;
       const generator = strategy?.createWatermarkGenerator({ clock: this.deployment.clock });
       this.emitter = new WatermarkEmitter(
-        (wm) => head.output.emitWatermark(wm),
+        (wm) => this.sourceOutput!.emitWatermark(wm),
         (idle) => this.broadcastStatus(idle),
       );
       this.generator = generator;
@@ -206,7 +206,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     if (this.finished || this.generator === undefined) return undefined;
     this.generator.onPeriodicEmit(this.emitter!);
     this.scheduleWatermarkTick();
-    return this.afterAsync(this.emitter!.takePending());
+    return this.afterAsync(this.sourceOutput!.takePending());
   }
 
   private onPoll(): void | Promise<void> {
@@ -219,9 +219,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       status = reader.pollNext(out);
       if (out.pending !== undefined || status !== 'MORE_AVAILABLE') break;
     }
-    const fromRecords = out.takePending();
-    const fromWatermarks = this.emitter?.takePending();
-    const pending = fromRecords !== undefined && fromWatermarks !== undefined ? fromRecords.then(() => fromWatermarks) : (fromRecords ?? fromWatermarks);
+    // Records and watermarks share the source output's pending chain, so one await covers both.
+    const pending = out.takePending();
     if (pending !== undefined) return pending.then(() => this.afterPoll(status));
     return this.afterPoll(status);
   }
@@ -248,7 +247,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     this.tickTimer?.cancel();
     if (this.reader !== undefined) {
       this.emitter!.emitWatermark(MAX_WATERMARK);
-      await this.emitter!.takePending();
+      await this.sourceOutput!.takePending();
     }
     await this.chain.endInput();
     for (const w of this.chain.writers) w.broadcastEvent((ch): EndOfPartition => ({ t: 'eop', ch }));

@@ -25,7 +25,7 @@ export {
 } from './api/watermark-strategy.js';
 export { BoundedOutOfOrdernessWatermarks, AscendingTimestampsWatermarks, NoWatermarksGenerator, WatermarksWithIdleness } from './time/watermark-generators.js';
 
-// Windows (assigners; the window operator follows)
+// Windows: assigners, triggers, evictors, window functions
 export { TimeWindow, GlobalWindow, type Window } from './window/time-window.js';
 export {
   TumblingEventTimeWindows,
@@ -42,6 +42,33 @@ export {
   type MergingWindowAssigner,
   type WindowAssignerContext,
 } from './window/assigners.js';
+export { WindowedStream, AllWindowedStream, type WindowReduceFunction } from './api/windowed-stream.js';
+export {
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  PurgingTrigger,
+  NeverTrigger,
+  ContinuousEventTimeTrigger,
+  ContinuousProcessingTimeTrigger,
+  type Trigger,
+  type TriggerResult,
+  type TriggerContext,
+  type OnMergeContext,
+} from './window/triggers.js';
+export { CountEvictor, TimeEvictor, DeltaEvictor, removeWhere, type Evictor, type EvictorContext, type TimestampedValue, type DeltaFunction } from './window/evictors.js';
+export {
+  ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  type AggregateFunction,
+  type AggregateFunctionSpec,
+  type ProcessWindowContext,
+  type ProcessWindowFunctionSpec,
+  type ProcessAllWindowFunctionSpec,
+  type WindowFunction,
+  type AllWindowFunction,
+  type KeyedStateStore,
+} from './window/window-functions.js';
 export {
   AbstractRichFunction,
   RichMapFunction,

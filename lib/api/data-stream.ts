@@ -25,6 +25,11 @@ import { KeyedStream } from './keyed-stream.js';
 import type { OutputTag } from './output-tag.js';
 import type { OneInputTransformation, Transformation } from './transformation.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
+import { GlobalWindows, type WindowAssigner } from '../window/assigners.js';
+import { CountEvictor } from '../window/evictors.js';
+import type { GlobalWindow, Window } from '../window/time-window.js';
+import { CountTrigger, PurgingTrigger } from '../window/triggers.js';
+import { AllWindowedStream, WindowedStream } from './windowed-stream.js';
 
 /** A key: a field name of object records, or a function. */
 export type KeySpec<T, K> = KeySelector<T, K> | (keyof T & string);
@@ -89,6 +94,28 @@ export class DataStream<T> {
   keyBy<K>(key: KeySpec<T, K>): KeyedStream<T, K> {
     const selector: KeySelector<T, K> = typeof key === 'function' ? key : (v: T) => (v as Record<string, unknown>)[key] as K;
     return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'hash', keySelector: selector as KeySelector<unknown, unknown> }), selector);
+  }
+
+  /**
+   * Windows over the whole stream (Flink's `windowAll`): a keyed window with one constant key, run
+   * by a single subtask (parallelism 1). Finish with `reduce`, `aggregate`, `process` or `apply`.
+   * @example
+   * scores.windowAll(TumblingEventTimeWindows.of(60_000)).reduce((a, b) => (b.score > a.score ? b : a));
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(new WindowedStream<T, number, W>(this.keyBy<number>(() => 0), assigner));
+  }
+
+  /**
+   * Count windows over the whole stream (Flink's `countWindowAll`), non-parallel; see
+   * `KeyedStream.countWindow` for the tumbling and sliding forms.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) unless `size` (and `slide`) are integers ≥ 1.
+   */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const w = this.windowAll(GlobalWindows.create() as WindowAssigner<T, GlobalWindow>);
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+    CountTrigger.of(size);
+    return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
   }
 
   /** Subtask i sends to subtask i (parallelisms must be equal); the default between equal parallelisms. */

@@ -11,6 +11,11 @@ import { DataStream, type SingleOutputStreamOperator } from './data-stream.js';
 import type { StreamExecutionEnvironment } from './environment.js';
 import type { FunctionClass, KeyedProcessFunction, KeySelector, ReduceFunction } from './functions.js';
 import type { Transformation } from './transformation.js';
+import { GlobalWindows, type WindowAssigner } from '../window/assigners.js';
+import { CountEvictor } from '../window/evictors.js';
+import type { GlobalWindow, Window } from '../window/time-window.js';
+import { CountTrigger, PurgingTrigger } from '../window/triggers.js';
+import { WindowedStream } from './windowed-stream.js';
 
 /** A field of the record: a property name, or an index for array (tuple) records. */
 export type Field<T> = (T extends readonly unknown[] ? number : keyof T & string) | number;
@@ -62,6 +67,30 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** Runs a {@link KeyedProcessFunction} with keyed state and the current key. */
   override process<R>(fn: KeyedProcessFunction<K, T, R> | FunctionClass<KeyedProcessFunction<K, T, R>> | object): SingleOutputStreamOperator<R> {
     return this.transform<R>('KeyedProcess', (ctx, out) => new ProcessOperator(ctx, out, fn as never));
+  }
+
+  /**
+   * Cuts each key's elements into windows given by `assigner` (Flink's `KeyedStream.window`); finish
+   * with `reduce`, `aggregate`, `process` or `apply` on the returned {@link WindowedStream}.
+   * @example
+   * clicks.keyBy((c) => c.user).window(TumblingEventTimeWindows.of(60_000)).aggregate(countClicks);
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Count windows per key (Flink's `countWindow`): without `slide`, tumbling windows of `size`
+   * elements (`GlobalWindows` + `PurgingTrigger.of(CountTrigger.of(size))`); with `slide`, a window
+   * of the last `size` elements evaluated every `slide` elements (`GlobalWindows` +
+   * `CountEvictor.of(size)` + `CountTrigger.of(slide)`). Incomplete windows are not emitted at end of input.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) unless `size` (and `slide`) are integers ≥ 1.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const w = this.window(GlobalWindows.create() as WindowAssigner<T, GlobalWindow>);
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+    CountTrigger.of(size); // validates size ≥ 1 as the tumbling form does
+    return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
   }
 
   protected override stateKeySelector(): KeySelector<unknown, unknown> {

@@ -39,13 +39,23 @@ export class SourceOutput<T> implements ReaderOutput<T> {
         throw this.onAssignerError(value, err);
       }
     }
-    if (this.generator !== undefined) this.generator.onEvent(value, ts, this.watermarks!);
-    if (this.pending !== undefined) {
-      this.pending = this.pending.then(() => this.out.collect(value, ts));
-      return;
+    if (this.pending !== undefined) this.pending = this.pending.then(() => this.out.collect(value, ts));
+    else {
+      const r = this.out.collect(value, ts);
+      if (r !== undefined) this.pending = r;
     }
-    const r = this.out.collect(value, ts);
-    if (r !== undefined) this.pending = r;
+    // The record goes out before the generator sees it, as Flink's SourceOutputWithWatermarks
+    // ("the event must be emitted before the watermark generator is called").
+    if (this.generator !== undefined) this.generator.onEvent(value, ts, this.watermarks!);
+  }
+
+  /** Forwards a watermark into the chain behind any in-flight async record. */
+  emitWatermark(watermark: number): void {
+    if (this.pending !== undefined) this.pending = this.pending.then(() => this.out.emitWatermark(watermark));
+    else {
+      const r = this.out.emitWatermark(watermark);
+      if (r !== undefined) this.pending = r;
+    }
   }
 
   collectSide<X>(tag: OutputTag<X>, value: X, timestamp?: number): void {

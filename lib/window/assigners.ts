@@ -1,7 +1,7 @@
 /**
  * Window assigners: given an element, its timestamp and the current processing time, say which
- * windows it belongs to. Pure and stateless; the window operator (written later) calls them per
- * element and keeps window contents in keyed state. Durations (size, slide, offset, gap) are
+ * windows it belongs to. Pure and stateless; the window operator (`lib/operators/window-operator.ts`)
+ * calls them per element and keeps window contents in keyed state. Durations (size, slide, offset, gap) are
  * milliseconds as plain safe integers; timestamps are epoch ms, {@link NO_TIMESTAMP} meaning "none".
  *
  * Not ported: Flink's `WindowStagger` (offsets per subtask for tumbling windows); every window here
@@ -13,6 +13,7 @@ import { ConfigurationError, WeirError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 import { GlobalWindow, TimeWindow, type MergeCallback, type Window } from './time-window.js';
+import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, type Trigger } from './triggers.js';
 
 /**
  * What an assigner may ask of the runtime while assigning: the current processing time (epoch ms).
@@ -28,15 +29,6 @@ export interface WindowAssignerContext {
 export function windowAssignerContextFromClock(clock: Clock): WindowAssignerContext {
   return { currentProcessingTime: () => clock.now() };
 }
-
-/**
- * Which built-in trigger an assigner uses when the user sets none. A string tag for now, because
- * triggers are not written yet; `getDefaultTrigger()` will return trigger objects once they are.
- * - `'event-time'`: Flink `EventTimeTrigger`, fires when the watermark passes `window.maxTimestamp()`.
- * - `'processing-time'`: Flink `ProcessingTimeTrigger`, fires when processing time passes it.
- * - `'never'`: Flink `GlobalWindows.NeverTrigger`, never fires (a trigger must be set explicitly).
- */
-export type DefaultTriggerKind = 'event-time' | 'processing-time' | 'never';
 
 /**
  * Assigns each element to zero or more windows of type `W`.
@@ -61,8 +53,11 @@ export interface WindowAssigner<T, W extends Window> {
   isEventTime(): boolean;
   /** True for assigners whose windows merge (sessions); see {@link MergingWindowAssigner}. */
   readonly isMerging: boolean;
-  /** The trigger used when the user sets none, as a tag; see {@link DefaultTriggerKind}. */
-  getDefaultTrigger(): DefaultTriggerKind;
+  /**
+   * The trigger used when the user sets none: {@link EventTimeTrigger} for event-time assigners,
+   * {@link ProcessingTimeTrigger} for processing-time ones, {@link NeverTrigger} for global windows.
+   */
+  getDefaultTrigger(): Trigger<T, W>;
 }
 
 /**
@@ -184,7 +179,7 @@ function slidingWindows(timestamp: number, offset: number, size: number, slide: 
 
 /**
  * Fixed-size, non-overlapping event-time windows `[start, start + size)` with
- * `start = TimeWindow.getWindowStartWithOffset(timestamp, offset, size)`. Default trigger `'event-time'`.
+ * `start = TimeWindow.getWindowStartWithOffset(timestamp, offset, size)`. Default trigger {@link EventTimeTrigger}.
  *
  * @see Flink `TumblingEventTimeWindows` (without `WindowStagger`).
  * @example
@@ -224,8 +219,8 @@ export class TumblingEventTimeWindows implements WindowAssigner<unknown, TimeWin
     return true;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'event-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
   }
 
   toString(): string {
@@ -235,7 +230,7 @@ export class TumblingEventTimeWindows implements WindowAssigner<unknown, TimeWin
 
 /**
  * Fixed-size, non-overlapping windows over **processing time**: the window of
- * `ctx.currentProcessingTime()` (the element's timestamp is ignored). Default trigger `'processing-time'`.
+ * `ctx.currentProcessingTime()` (the element's timestamp is ignored). Default trigger {@link ProcessingTimeTrigger}.
  *
  * @see Flink `TumblingProcessingTimeWindows` (without `WindowStagger`).
  * @example
@@ -271,8 +266,8 @@ export class TumblingProcessingTimeWindows implements WindowAssigner<unknown, Ti
     return false;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'processing-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
   }
 
   toString(): string {
@@ -286,7 +281,7 @@ export class TumblingProcessingTimeWindows implements WindowAssigner<unknown, Ti
  * Event-time windows of length `size` starting every `slide` ms, so they overlap when `slide < size`
  * and each element lands in `size / slide` of them (when `slide` divides `size`; otherwise
  * `floor` or `ceil` of it). With `slide > size` there are gaps and some elements get no window.
- * Windows are returned latest start first, as Flink does. Default trigger `'event-time'`.
+ * Windows are returned latest start first, as Flink does. Default trigger {@link EventTimeTrigger}.
  *
  * @see Flink `SlidingEventTimeWindows`.
  * @example
@@ -327,8 +322,8 @@ export class SlidingEventTimeWindows implements WindowAssigner<unknown, TimeWind
     return true;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'event-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
   }
 
   toString(): string {
@@ -338,7 +333,7 @@ export class SlidingEventTimeWindows implements WindowAssigner<unknown, TimeWind
 
 /**
  * Sliding windows over **processing time**: the windows containing `ctx.currentProcessingTime()`,
- * latest start first. Default trigger `'processing-time'`.
+ * latest start first. Default trigger {@link ProcessingTimeTrigger}.
  *
  * @see Flink `SlidingProcessingTimeWindows`.
  * @example
@@ -377,8 +372,8 @@ export class SlidingProcessingTimeWindows implements WindowAssigner<unknown, Tim
     return false;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'processing-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
   }
 
   toString(): string {
@@ -391,7 +386,7 @@ export class SlidingProcessingTimeWindows implements WindowAssigner<unknown, Tim
 /**
  * Event-time sessions: each element opens `[timestamp, timestamp + gap)`, and windows that overlap or
  * touch merge ({@link TimeWindow.mergeWindows}), so a session closes after `gap` ms without elements.
- * Default trigger `'event-time'`.
+ * Default trigger {@link EventTimeTrigger}.
  *
  * Unlike Flink, which would build a window at `Long.MIN_VALUE`, an element without a timestamp throws.
  *
@@ -441,8 +436,8 @@ export class EventTimeSessionWindows implements MergingWindowAssigner<unknown, T
     return true;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'event-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
   }
 
   toString(): string {
@@ -452,7 +447,7 @@ export class EventTimeSessionWindows implements MergingWindowAssigner<unknown, T
 
 /**
  * Event-time sessions with a per-element gap: `[timestamp, timestamp + extractor(element))`, merging.
- * Create with {@link EventTimeSessionWindows.withDynamicGap}. Default trigger `'event-time'`.
+ * Create with {@link EventTimeSessionWindows.withDynamicGap}. Default trigger {@link EventTimeTrigger}.
  *
  * @see Flink `DynamicEventTimeSessionWindows`.
  */
@@ -487,8 +482,8 @@ export class DynamicEventTimeSessionWindows<T> implements MergingWindowAssigner<
     return true;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'event-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
   }
 
   toString(): string {
@@ -498,7 +493,7 @@ export class DynamicEventTimeSessionWindows<T> implements MergingWindowAssigner<
 
 /**
  * Processing-time sessions: each element opens `[now, now + gap)` with `now = ctx.currentProcessingTime()`;
- * overlapping or touching windows merge. Default trigger `'processing-time'`.
+ * overlapping or touching windows merge. Default trigger {@link ProcessingTimeTrigger}.
  *
  * @see Flink `ProcessingTimeSessionWindows`, `DynamicProcessingTimeSessionWindows`.
  * @example
@@ -544,8 +539,8 @@ export class ProcessingTimeSessionWindows implements MergingWindowAssigner<unkno
     return false;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'processing-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
   }
 
   toString(): string {
@@ -555,7 +550,7 @@ export class ProcessingTimeSessionWindows implements MergingWindowAssigner<unkno
 
 /**
  * Processing-time sessions with a per-element gap: `[now, now + extractor(element))`, merging.
- * Create with {@link ProcessingTimeSessionWindows.withDynamicGap}. Default trigger `'processing-time'`.
+ * Create with {@link ProcessingTimeSessionWindows.withDynamicGap}. Default trigger {@link ProcessingTimeTrigger}.
  *
  * @see Flink `DynamicProcessingTimeSessionWindows`.
  */
@@ -589,8 +584,8 @@ export class DynamicProcessingTimeSessionWindows<T> implements MergingWindowAssi
     return false;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'processing-time';
+  getDefaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
   }
 
   toString(): string {
@@ -601,12 +596,12 @@ export class DynamicProcessingTimeSessionWindows<T> implements MergingWindowAssi
 // ---- Global ----
 
 /**
- * Puts every element in the single {@link GlobalWindow}. Its default trigger is `'never'`, so a
+ * Puts every element in the single {@link GlobalWindow}. Its default trigger is {@link NeverTrigger}, so a
  * trigger (e.g. count) must be set for anything to be emitted. `isEventTime()` is false, as in Flink.
  *
  * @see Flink `GlobalWindows`.
  * @example
- * GlobalWindows.create(); // then .trigger(CountTrigger.of(100)) once triggers exist
+ * GlobalWindows.create(); // then .trigger(CountTrigger.of(100))
  */
 export class GlobalWindows implements WindowAssigner<unknown, GlobalWindow> {
   readonly isMerging = false;
@@ -627,8 +622,8 @@ export class GlobalWindows implements WindowAssigner<unknown, GlobalWindow> {
     return false;
   }
 
-  getDefaultTrigger(): DefaultTriggerKind {
-    return 'never';
+  getDefaultTrigger(): Trigger<unknown, GlobalWindow> {
+    return NeverTrigger.create();
   }
 
   toString(): string {

@@ -130,3 +130,24 @@ test('processing-time timers fire when the injected clock reaches them, on the s
   t.deepEqual(fired, ['b@1200:PROCESSING_TIME', 'a@1500:PROCESSING_TIME', 'b@1500:PROCESSING_TIME']);
   t.deepEqual(out, ['b@1200', 'a@1500', 'b@1500']);
 });
+
+test('a source emits each record before its watermark generator sees it (Flink’s order), so a punctuated watermark follows its record', async (t) => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1, clock: new ManualClock(0) });
+  // A punctuated generator: the watermark is the event's own timestamp.
+  const punctuated = WatermarkStrategy.forGenerator<number>(() => ({
+    onEvent: (_e, ts, out) => out.emitWatermark(ts),
+    onPeriodicEmit: () => undefined,
+  })).withTimestampAssigner((e) => e);
+  class SeenWatermark extends KeyedProcessFunction<number, number, number> {
+    processElement(_v: number, ctx: KeyedProcessContext<number>, out: Collector<number>): void {
+      out.collect(ctx.timerService().currentWatermark());
+    }
+  }
+  const out = await env
+    .fromSource(new CollectionSource([10, 20, 30]), punctuated, 'punctuated')
+    .keyBy(() => 0)
+    .process(new SeenWatermark())
+    .executeAndCollect();
+  // Record 10 arrives before watermark 10, record 20 after watermark 10, record 30 after 20.
+  t.deepEqual(out, [Number.NEGATIVE_INFINITY, 10, 20]);
+});

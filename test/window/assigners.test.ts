@@ -18,6 +18,7 @@ import {
   type WindowAssigner,
   type WindowAssignerContext,
 } from '../../lib/window/assigners.js';
+import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger } from '../../lib/window/triggers.js';
 import { GlobalWindow, TimeWindow } from '../../lib/window/time-window.js';
 
 const HOUR = 3_600_000;
@@ -87,7 +88,7 @@ test('tumbling event time: properties and no-timestamp error', (t) => {
   t.true(a.isEventTime());
   t.false(a.isMerging);
   t.false(isMergingWindowAssigner(a));
-  t.is(a.getDefaultTrigger(), 'event-time');
+  t.true(a.getDefaultTrigger() instanceof EventTimeTrigger);
   t.is(a.size, 1000);
   t.is(a.offset, 10);
   t.is(a.toString(), 'TumblingEventTimeWindows(1000)');
@@ -172,7 +173,7 @@ test('sliding event time: properties and no-timestamp error', (t) => {
   const a = SlidingEventTimeWindows.of(3000, 1000);
   t.true(a.isEventTime());
   t.false(a.isMerging);
-  t.is(a.getDefaultTrigger(), 'event-time');
+  t.true(a.getDefaultTrigger() instanceof EventTimeTrigger);
   t.is(a.toString(), 'SlidingEventTimeWindows(3000, 1000)');
   throwsNoTimestamp(t, () => a.assignWindows('x', NO_TIMESTAMP, noProcessingTime));
 });
@@ -218,7 +219,7 @@ test('event-time sessions: [ts, ts + gap), merging', (t) => {
   t.true(a.isMerging);
   t.true(isMergingWindowAssigner(a));
   t.true(a.isEventTime());
-  t.is(a.getDefaultTrigger(), 'event-time');
+  t.true(a.getDefaultTrigger() instanceof EventTimeTrigger);
   t.is(a.gap, 10);
   t.is(a.toString(), 'EventTimeSessionWindows(10)');
   throwsNoTimestamp(t, () => a.assignWindows('x', NO_TIMESTAMP, noProcessingTime));
@@ -252,7 +253,7 @@ test('event-time sessions with a dynamic gap', (t) => {
   t.true(a instanceof DynamicEventTimeSessionWindows);
   t.true(a.isMerging);
   t.true(a.isEventTime());
-  t.is(a.getDefaultTrigger(), 'event-time');
+  t.true(a.getDefaultTrigger() instanceof EventTimeTrigger);
   // ts=100, gap 5 → [100, 105); ts=-100, gap 50 → [-100, -50)
   t.deepEqual(pairs(a.assignWindows({ gap: 5 }, 100, noProcessingTime)), [[100, 105]]);
   t.deepEqual(pairs(a.assignWindows({ gap: 50 }, -100, noProcessingTime)), [[-100, -50]]);
@@ -288,7 +289,7 @@ test('tumbling processing time uses ctx.currentProcessingTime()', (t) => {
   t.deepEqual(assign(TumblingProcessingTimeWindows.of(1000, 250), 0, { currentProcessingTime: () => -1 }), [[-750, 250]]);
   t.false(a.isEventTime());
   t.false(a.isMerging);
-  t.is(a.getDefaultTrigger(), 'processing-time');
+  t.true(a.getDefaultTrigger() instanceof ProcessingTimeTrigger);
 });
 
 test('sliding processing time uses ctx.currentProcessingTime()', (t) => {
@@ -298,7 +299,7 @@ test('sliding processing time uses ctx.currentProcessingTime()', (t) => {
   // now -1: lastStart -1000; starts > -3001: -1000, -2000, -3000
   t.deepEqual(assign(a, 99_999, { currentProcessingTime: () => -1 }), [[-1000, 2000], [-2000, 1000], [-3000, 0]]);
   t.false(a.isEventTime());
-  t.is(a.getDefaultTrigger(), 'processing-time');
+  t.true(a.getDefaultTrigger() instanceof ProcessingTimeTrigger);
   t.is(a.toString(), 'SlidingProcessingTimeWindows(3000, 1000)');
 });
 
@@ -316,7 +317,7 @@ test('processing-time sessions use ctx.currentProcessingTime() and merge', (t) =
   t.deepEqual(calls, [[1000, 11_000]]);
   t.true(a.isMerging);
   t.false(a.isEventTime());
-  t.is(a.getDefaultTrigger(), 'processing-time');
+  t.true(a.getDefaultTrigger() instanceof ProcessingTimeTrigger);
 
   const dyn = ProcessingTimeSessionWindows.withDynamicGap((e: number) => e);
   t.true(dyn instanceof DynamicProcessingTimeSessionWindows);
@@ -324,7 +325,7 @@ test('processing-time sessions use ctx.currentProcessingTime() and merge', (t) =
   t.deepEqual(pairs(dyn.assignWindows(300, NO_TIMESTAMP, ctx)), [[6000, 6300]]);
   throwsConfig(t, () => dyn.assignWindows(0, 0, ctx), /0 < gap/);
   t.true(isMergingWindowAssigner(dyn));
-  t.is(dyn.getDefaultTrigger(), 'processing-time');
+  t.true(dyn.getDefaultTrigger() instanceof ProcessingTimeTrigger);
 });
 
 // ---- GlobalWindows ----
@@ -335,7 +336,7 @@ test('global windows: every element in the one GlobalWindow, trigger never', (t)
   t.is(ws.length, 1);
   t.is(ws[0], GlobalWindow.get());
   t.is(a.assignWindows('y', -5, noProcessingTime)[0], GlobalWindow.get());
-  t.is(a.getDefaultTrigger(), 'never');
+  t.true(a.getDefaultTrigger() instanceof NeverTrigger);
   t.false(a.isEventTime());
   t.false(a.isMerging);
   t.is(a.toString(), 'GlobalWindows()');

@@ -1,0 +1,227 @@
+/**
+ * How a window operator keeps each window's elements, per (key, window) in namespaced keyed state,
+ * and what the window function then sees:
+ * - `reduce`: reducing state; the function sees the one reduced value (Flink `ReducingState`);
+ * - `aggregate`: an accumulator; the function sees `getResult(acc)` (Flink `AggregatingState`);
+ * - `list`: every element; the function sees them all (Flink `ListState`, for `process` / `apply`);
+ * - evicting operators keep every element with its timestamp and fold the survivors of eviction
+ *   with {@link WindowFold} at each firing (Flink `EvictingWindowOperator`'s
+ *   `ReduceApplyProcessWindowFunction` / `AggregateApplyWindowFunction`).
+ *
+ * Incremental functions must be synchronous; a Promise result fails the job with a clear message.
+ */
+import type { FunctionClass, ReduceFunction } from '../api/functions.js';
+import { ConfigurationError } from '../errors.js';
+import { ListStateDescriptor, ReducingStateDescriptor } from '../state/descriptors.js';
+import type { TimestampedValue } from '../window/evictors.js';
+import type { NamespacedStateStore } from '../window/namespaced-state.js';
+import type { AggregateFunction, AggregateFunctionSpec } from '../window/window-functions.js';
+import type { OperatorContext } from './stream-operator.js';
+import { resolveFunction } from './user-function.js';
+
+/** What the window keeps: the incremental function, if any. */
+export type WindowContentsSpec =
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> | FunctionClass<{ reduce(a: unknown, b: unknown): unknown }> }
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunctionSpec<unknown, unknown, unknown> }
+  | { readonly kind: 'list' };
+
+/** One window's stored elements, addressed by namespace (`window.toKey()`) under the current key. */
+export interface WindowContents<S> {
+  add(ns: string, value: unknown, timestamp: number): void;
+  /** The stored contents, or `undefined` when the window holds nothing (Flink: `contents == null`). */
+  get(ns: string): S | undefined;
+  /** Replaces the contents (evicting operators write back the survivors). */
+  set(ns: string, contents: S): void;
+  clear(ns: string): void;
+  /** Merges `sources`' contents into `target` (merging windows). */
+  merge(target: string, sources: readonly string[]): void;
+}
+
+/** Turns the elements that survived eviction into what the window function sees (undefined = emit nothing). */
+export type WindowFold = (values: unknown[]) => unknown[] | undefined;
+
+const CONTENTS = 'contents';
+
+/** The resolved incremental function of a window: its contents, its fold for evicting windows, and its lifecycle. */
+export interface WindowIncremental {
+  /** Non-evicting contents: `get` returns what the window function sees. */
+  contents(store: NamespacedStateStore): WindowContents<unknown[]>;
+  /** Evicting fold over the elements left after `evictBefore`. */
+  fold: WindowFold;
+  open(): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * Resolves the incremental function of `spec` for one subtask.
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the function lacks its methods.
+ */
+export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContext): WindowIncremental {
+  switch (spec.kind) {
+    case 'list':
+      return { contents: (store) => new ListContents(store), fold: (values) => values, open: noop, close: noop };
+    case 'reduce': {
+      const fn = resolveFunction<(a: unknown, b: unknown) => unknown>(spec.fn, 'reduce', ctx);
+      const reduce = (a: unknown, b: unknown): unknown => {
+        const r = fn.call(a, b);
+        if (r instanceof Promise) throw new ConfigurationError(`operator '${ctx.operatorName}': a window reduce function must be synchronous (it returned a Promise)`);
+        return r;
+      };
+      return {
+        contents: (store) => new ReduceContents(store, reduce),
+        fold: (values) => {
+          if (values.length === 0) return undefined; // Flink would emit null
+          let acc = values[0];
+          for (let i = 1; i < values.length; i++) acc = reduce(acc, values[i]);
+          return [acc];
+        },
+        open: fn.open,
+        close: fn.close,
+      };
+    }
+    case 'aggregate': {
+      const fn = resolveFunction<(v: unknown, acc: unknown) => unknown>(spec.fn, 'add', ctx);
+      const agg = fn.instance as AggregateFunction<unknown, unknown, unknown> | undefined;
+      for (const m of ['createAccumulator', 'add', 'getResult', 'merge'] as const) {
+        if (typeof agg?.[m] !== 'function') throw new ConfigurationError(`operator '${ctx.operatorName}': an AggregateFunction needs createAccumulator(), add(), getResult() and merge() methods; ${m}() is missing`);
+      }
+      const sync = syncAggregate(agg!, ctx);
+      return {
+        contents: (store) => new AggregateContents(store, sync),
+        fold: (values) => {
+          let acc = sync.createAccumulator();
+          for (const v of values) acc = sync.add(v, acc);
+          return [sync.getResult(acc)];
+        },
+        open: fn.open,
+        close: fn.close,
+      };
+    }
+  }
+}
+
+/** Contents of an evicting window: every element with its timestamp, in arrival order. */
+export function timestampedContents(store: NamespacedStateStore): WindowContents<TimestampedValue<unknown>[]> {
+  const state = store.getListState(new ListStateDescriptor<TimestampedValue<unknown>>(CONTENTS));
+  return {
+    add(ns, value, timestamp) {
+      store.namespace = ns;
+      state.add({ value, timestamp });
+    },
+    get(ns) {
+      store.namespace = ns;
+      const l = state.get();
+      return l.length === 0 ? undefined : l;
+    },
+    set(ns, contents) {
+      store.namespace = ns;
+      state.update(contents);
+    },
+    clear(ns) {
+      store.namespace = ns;
+      state.clear();
+    },
+    merge: (target, sources) => store.mergeNamespaces(CONTENTS, target, sources),
+  };
+}
+
+class ListContents implements WindowContents<unknown[]> {
+  private readonly state;
+  constructor(private readonly store: NamespacedStateStore) {
+    this.state = store.getListState(new ListStateDescriptor<unknown>(CONTENTS));
+  }
+  add(ns: string, value: unknown): void {
+    this.store.namespace = ns;
+    this.state.add(value);
+  }
+  get(ns: string): unknown[] | undefined {
+    this.store.namespace = ns;
+    const l = this.state.get();
+    return l.length === 0 ? undefined : l;
+  }
+  set(ns: string, contents: unknown[]): void {
+    this.store.namespace = ns;
+    this.state.update(contents);
+  }
+  clear(ns: string): void {
+    this.store.namespace = ns;
+    this.state.clear();
+  }
+  merge(target: string, sources: readonly string[]): void {
+    this.store.mergeNamespaces(CONTENTS, target, sources);
+  }
+}
+
+class ReduceContents implements WindowContents<unknown[]> {
+  private readonly state;
+  constructor(
+    private readonly store: NamespacedStateStore,
+    reduce: (a: unknown, b: unknown) => unknown,
+  ) {
+    this.state = store.getReducingState(new ReducingStateDescriptor<unknown>(CONTENTS, reduce));
+  }
+  add(ns: string, value: unknown): void {
+    this.store.namespace = ns;
+    this.state.add(value);
+  }
+  get(ns: string): unknown[] | undefined {
+    this.store.namespace = ns;
+    const v = this.state.get();
+    return v === null ? undefined : [v];
+  }
+  set(ns: string, contents: unknown[]): void {
+    this.clear(ns);
+    for (const v of contents) this.state.add(v);
+  }
+  clear(ns: string): void {
+    this.store.namespace = ns;
+    this.state.clear();
+  }
+  merge(target: string, sources: readonly string[]): void {
+    this.store.mergeNamespaces(CONTENTS, target, sources);
+  }
+}
+
+class AggregateContents implements WindowContents<unknown[]> {
+  private readonly state;
+  constructor(
+    private readonly store: NamespacedStateStore,
+    fn: AggregateFunction<unknown, unknown, unknown>,
+  ) {
+    this.state = store.getAggregatingState(CONTENTS, fn);
+  }
+  add(ns: string, value: unknown): void {
+    this.store.namespace = ns;
+    this.state.add(value);
+  }
+  get(ns: string): unknown[] | undefined {
+    this.store.namespace = ns;
+    const v = this.state.get();
+    return v === null ? undefined : [v];
+  }
+  set(): void {
+    throw new Error('aggregating window contents cannot be replaced');
+  }
+  clear(ns: string): void {
+    this.store.namespace = ns;
+    this.state.clear();
+  }
+  merge(target: string, sources: readonly string[]): void {
+    this.store.mergeNamespaces(CONTENTS, target, sources);
+  }
+}
+
+function syncAggregate(agg: AggregateFunction<unknown, unknown, unknown>, ctx: OperatorContext): AggregateFunction<unknown, unknown, unknown> {
+  const check = <R>(r: R, m: string): R => {
+    if (r instanceof Promise) throw new ConfigurationError(`operator '${ctx.operatorName}': AggregateFunction.${m}() must be synchronous (it returned a Promise)`);
+    return r;
+  };
+  return {
+    createAccumulator: () => check(agg.createAccumulator(), 'createAccumulator'),
+    add: (v, acc) => check(agg.add(v, acc), 'add'),
+    getResult: (acc) => check(agg.getResult(acc), 'getResult'),
+    merge: (a, b) => check(agg.merge(a, b), 'merge'),
+  };
+}
+
+function noop(): void {}

@@ -14,6 +14,12 @@
  *
  * Back-pressure: a send that finds a downstream mailbox full suspends this actor's data lane
  * (no new input, no new poll) until every such mailbox signals it drained.
+ *
+ * Two inputs (a two-input head, Flink's StreamTwoInputProcessor): each input channel belongs to
+ * one logical input (`chain.channelInputs`); records go to that input's head entry; each logical
+ * input has its own StatusWatermarkValve, and the two valve outputs are combined as Flink's
+ * AbstractStreamOperator does (minimum over non-idle inputs, {@link CombinedWatermarkStatus}).
+ * When every channel of one input has ended, the head gets `endInput(inputIndex)`.
  */
 import { Actor } from '../lib/actor/actor.js';
 import { UserFunctionError } from '../lib/errors.js';
@@ -23,6 +29,7 @@ import type { ActorRef } from '../lib/actor/actor-ref.js';
 import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage, TimersDue, WatermarkStatus, WatermarkTick } from '../lib/runtime/messages.js';
 import { WatermarkEmitter } from '../lib/runtime/watermark-emitter.js';
 import { StatusWatermarkValve } from '../lib/time/watermark-valve.js';
+import { CombinedWatermarkStatus } from '../lib/time/combined-watermark.js';
 import type { WatermarkGenerator } from '../lib/time/watermark-generators.js';
 import type { TimerHandle } from '../lib/time/clock.js';
 import { OperatorChain, type ChainEnvironment } from '../lib/runtime/operator-chain.js';
@@ -42,6 +49,13 @@ export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure'
 export class SubtaskActor extends Actor<SubtaskMessage> {
   private chain!: OperatorChain;
   private headInput: Input | undefined;
+  /** Per logical input (0-based), the head's input; one entry unless the head has two inputs. */
+  private headInputs: Input[] = [];
+  /** Per channel, its logical input and its index among that input's channels. */
+  private channelInputs: number[] = [];
+  private localChannels: number[] = [];
+  /** Per logical input, channels not yet ended. */
+  private openChannelsPerInput: number[] = [];
   private reader: SourceReader<unknown> | undefined;
   private sourceOutput: SourceOutput<unknown> | undefined;
   private endedChannels!: boolean[];
@@ -50,8 +64,11 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private finished = false;
   private closed = false;
   private readonly outputs: string[] = [];
-  private valve!: StatusWatermarkValve;
-  private valveOutput: ({ watermark: number } | { idle: boolean })[] = [];
+  /** One valve per logical input. */
+  private valves: StatusWatermarkValve[] = [];
+  /** Two-input heads only: combines the valves' outputs (Flink's input1Watermark / input2Watermark). */
+  private combined: CombinedWatermarkStatus | undefined;
+  private valveOutput: ({ input: number; watermark: number } | { input: number; idle: boolean })[] = [];
   private emitter: WatermarkEmitter | undefined;
   private generator: WatermarkGenerator<unknown> | undefined;
   private tickTimer: TimerHandle | undefined;
@@ -72,13 +89,22 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
         if (!this.outputs.includes(location)) this.outputs.push(location);
       },
     });
-    this.headInput = this.chain.headInput;
-    this.openChannels = this.chain.inputChannelCount;
+    const chain = this.chain;
+    this.headInput = chain.headInput;
+    this.headInputs = chain.headInputs;
+    this.channelInputs = chain.channelInputs;
+    this.localChannels = chain.localChannels;
+    this.openChannels = chain.inputChannelCount;
+    this.openChannelsPerInput = chain.inputChannelCounts.slice();
     this.endedChannels = new Array<boolean>(this.openChannels).fill(false);
-    this.valve = new StatusWatermarkValve(Math.max(1, this.openChannels), {
-      emitWatermark: (wm) => this.valveOutput.push({ watermark: wm }),
-      emitStatus: (idle) => this.valveOutput.push({ idle }),
-    });
+    this.valves = chain.inputChannelCounts.map(
+      (count, input) =>
+        new StatusWatermarkValve(Math.max(1, count), {
+          emitWatermark: (wm) => this.valveOutput.push({ input, watermark: wm }),
+          emitStatus: (idle) => this.valveOutput.push({ input, idle }),
+        }),
+    );
+    if (chain.isTwoInput) this.combined = new CombinedWatermarkStatus(2);
     await this.chain.open();
     const head = this.chain.members[0]!;
     if (head.node.source !== undefined) {
@@ -119,10 +145,10 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       case 'timers':
         return this.afterAsync(this.finished ? undefined : this.chain.fireProcessingTimers());
       case 'wm':
-        this.valve.inputWatermark(msg.ts, msg.ch);
+        this.valves[this.channelInputs[msg.ch]!]!.inputWatermark(msg.ts, this.localChannels[msg.ch]!);
         return this.drainValve();
       case 'ws':
-        this.valve.inputStatus(msg.idle, msg.ch);
+        this.valves[this.channelInputs[msg.ch]!]!.inputStatus(msg.idle, this.localChannels[msg.ch]!);
         return this.drainValve();
       case 'wm-tick':
         return this.onWatermarkTick();
@@ -137,18 +163,18 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private onBatch(batch: RecordBatch): void | Promise<void> {
     const head = this.chain.members[0]!;
     head.metrics.recordsIn += batch.v.length;
-    return this.processFrom(batch, 0);
+    const input = this.combined === undefined ? this.headInput! : this.headInputs[this.channelInputs[batch.ch]!]!;
+    return this.processFrom(input, batch, 0);
   }
 
   /** Runs records from index `start`; on an async record, continues after it settles. */
-  private processFrom(batch: RecordBatch, start: number): void | Promise<void> {
-    const input = this.headInput!;
+  private processFrom(input: Input, batch: RecordBatch, start: number): void | Promise<void> {
     const values = batch.v;
     const timestamps = batch.ts;
     const n = values.length;
     for (let i = start; i < n; i++) {
       const r = input.processElement(values[i], timestamps[i]!);
-      if (r !== undefined) return r.then(() => this.processFrom(batch, i + 1));
+      if (r !== undefined) return r.then(() => this.processFrom(input, batch, i + 1));
     }
     this.chain.flush();
     return undefined;
@@ -164,22 +190,32 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private onEndOfPartition(msg: EndOfPartition): void | Promise<void> {
     if (this.endedChannels[msg.ch] === true) return undefined;
     this.endedChannels[msg.ch] = true;
+    const input = this.channelInputs[msg.ch]!;
     // An ended channel holds nothing back (its upstream sent the maximal watermark already).
-    this.valve.endOfInput(msg.ch);
-    const r = this.drainValve();
+    this.valves[input]!.endOfInput(this.localChannels[msg.ch]!);
+    let r = this.drainValve();
+    // Flink's BoundedMultiInput: a two-input head learns when each of its inputs has ended.
+    if (--this.openChannelsPerInput[input]! === 0 && this.combined !== undefined) {
+      const inputIndex = (input + 1) as 1 | 2;
+      r = r !== undefined ? r.then(() => this.afterAsync(this.chain.endHeadInput(inputIndex))) : this.afterAsync(this.chain.endHeadInput(inputIndex));
+    }
     if (--this.openChannels === 0) return r !== undefined ? r.then(() => this.finish()) : this.finish();
     return r;
   }
 
-  /** Applies what the valve decided: new input watermarks to the chain, idleness downstream. */
+  /** Applies what the valves decided: new input watermarks to the chain, idleness downstream. */
   private drainValve(): void | Promise<void> {
     const actions = this.valveOutput;
     if (actions.length === 0) return undefined;
     this.valveOutput = [];
     let pending: Promise<void> | undefined;
     const head = this.headInput!;
+    const combined = this.combined;
     for (const a of actions) {
-      const step = (): void | Promise<void> => ('watermark' in a ? head.processWatermark(a.watermark) : this.broadcastStatus(a.idle));
+      const step =
+        combined !== undefined
+          ? (): void | Promise<void> => this.combine(combined, head, a)
+          : (): void | Promise<void> => ('watermark' in a ? head.processWatermark(a.watermark) : this.broadcastStatus(a.idle));
       if (pending !== undefined) pending = pending.then(step);
       else {
         const r = step();
@@ -187,6 +223,26 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       }
     }
     return this.afterAsync(pending);
+  }
+
+  /**
+   * Two-input heads: folds one valve output into the combined watermark and status (Flink's
+   * AbstractStreamOperator.processWatermark1/2 and processWatermarkStatus1/2). Going idle emits
+   * the watermark, then the status; going active emits the status first, so downstream valves
+   * never see a watermark on a channel they consider idle.
+   */
+  private combine(combined: CombinedWatermarkStatus, head: Input, a: { input: number; watermark: number } | { input: number; idle: boolean }): void | Promise<void> {
+    if ('watermark' in a) return combined.updateWatermark(a.input, a.watermark) ? head.processWatermark(combined.combinedWatermark) : undefined;
+    const wasIdle = combined.isIdle;
+    const advanced = combined.updateStatus(a.input, a.idle);
+    const nowIdle = combined.isIdle;
+    if (wasIdle && !nowIdle) this.broadcastStatus(false);
+    const r = advanced ? head.processWatermark(combined.combinedWatermark) : undefined;
+    if (!wasIdle && nowIdle) {
+      if (r !== undefined) return r.then(() => this.broadcastStatus(true));
+      this.broadcastStatus(true);
+    }
+    return r;
   }
 
   /** Tells every downstream subtask that this subtask's output became idle or active. */

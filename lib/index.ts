@@ -14,6 +14,41 @@ setPipelineExecutor(executeEmbedded);
 export { StreamExecutionEnvironment, type EnvironmentOptions, type ExecuteOptions } from './api/environment.js';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink, type KeySpec } from './api/data-stream.js';
 export { KeyedStream, type Field } from './api/keyed-stream.js';
+
+// Two inputs: connected streams, broadcast state, window joins, interval joins
+export { ConnectedStreams } from './api/connected-streams.js';
+export { BroadcastStream, BroadcastConnectedStream, type BroadcastProcessFunctionObject, type KeyedBroadcastProcessFunctionObject } from './api/broadcast-stream.js';
+export { JoinedStreams, CoGroupedStreams, type TaggedUnion } from './api/co-grouped-streams.js';
+export { IntervalJoin, IntervalJoined } from './api/interval-join.js';
+export {
+  RichCoMapFunction,
+  RichCoFlatMapFunction,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  RichJoinFunction,
+  RichFlatJoinFunction,
+  RichCoGroupFunction,
+  ProcessJoinFunction,
+  type CoMapFunction,
+  type CoFlatMapFunction,
+  type CoProcessContext,
+  type CoProcessOnTimerContext,
+  type CoProcessFunctionObject,
+  type BaseBroadcastContext,
+  type BroadcastReadOnlyContext,
+  type BroadcastContext,
+  type KeyedBroadcastReadOnlyContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastOnTimerContext,
+  type JoinFunction,
+  type FlatJoinFunction,
+  type CoGroupFunction,
+  type ProcessJoinContext,
+  type ProcessJoinFunctionSpec,
+} from './api/co-functions.js';
+export type { BroadcastState, ReadOnlyBroadcastState } from './state/broadcast-state.js';
 export { OutputTag } from './api/output-tag.js';
 export {
   WatermarkStrategy,

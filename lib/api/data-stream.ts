@@ -20,6 +20,10 @@ import { SinkOperator } from '../operators/sink-operator.js';
 import type { OperatorFactory } from '../operators/stream-operator.js';
 import { TimestampsOperator } from '../operators/timestamps-operator.js';
 import type { StreamExecutionEnvironment } from './environment.js';
+import { BroadcastConnectedStream, BroadcastStream } from './broadcast-stream.js';
+import { CoGroupedStreams, JoinedStreams } from './co-grouped-streams.js';
+import { ConnectedStreams } from './connected-streams.js';
+import type { MapStateDescriptor } from '../state/descriptors.js';
 import type { FilterFunction, FlatMapFunction, FunctionClass, KeySelector, MapFunction, ProcessFunction } from './functions.js';
 import { KeyedStream } from './keyed-stream.js';
 import type { OutputTag } from './output-tag.js';
@@ -134,9 +138,50 @@ export class DataStream<T> {
   rescale(): DataStream<T> {
     return this.partition('rescale');
   }
-  /** Every record to every target subtask. */
-  broadcast(): DataStream<T> {
-    return this.partition('broadcast');
+  /**
+   * Without arguments: every record to every target subtask (the broadcast partitioner). With
+   * broadcast state descriptors: a {@link BroadcastStream} for the broadcast state pattern — connect
+   * a keyed or non-keyed stream to it and `process` with a (Keyed)BroadcastProcessFunction; each
+   * parallel subtask keeps one map per descriptor (Flink's `broadcast(MapStateDescriptor...)`).
+   * @example
+   * const rules = new MapStateDescriptor<string, Rule>('rules');
+   * events.keyBy((e) => e.user).connect(ruleStream.broadcast(rules)).process(new ApplyRules());
+   */
+  broadcast(): DataStream<T>;
+  broadcast(descriptor: MapStateDescriptor<unknown, unknown>, ...more: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const partitioned = this.partition('broadcast');
+    if (descriptors.length === 0) return partitioned;
+    return new BroadcastStream<T>(this.environment, partitioned.transformation, descriptors);
+  }
+
+  /**
+   * Connects this stream with another for one two-input operator (Flink's `connect`): a
+   * {@link ConnectedStreams} (CoMap, CoFlatMap, CoProcess; keyed when both are keyed streams), or,
+   * with a {@link BroadcastStream}, a {@link BroadcastConnectedStream}.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a stream of another environment.
+   */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this, other);
+    return new ConnectedStreams<T, T2>(this.environment, this, other);
+  }
+
+  /**
+   * A window join with `other` (Flink's `join`): `.where(key).equalTo(otherKey).window(assigner).apply(fn)`.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a stream of another environment.
+   */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /**
+   * A window co-group with `other` (Flink's `coGroup`): `.where(key).equalTo(otherKey).window(assigner).apply(fn)`.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a stream of another environment.
+   */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
   }
   /** Every record to the first target subtask. */
   global(): DataStream<T> {
@@ -168,9 +213,13 @@ export class DataStream<T> {
     return (limit === undefined ? collected : collected.slice(0, limit)) as T[];
   }
 
-  /** @internal adds a one-input operator. */
-  transform<R>(name: string, factory: OperatorFactory<unknown, unknown>): SingleOutputStreamOperator<R> {
-    return new SingleOutputStreamOperator<R>(this.environment, this.oneInput(name, factory, false, undefined));
+  /**
+   * @internal adds a one-input operator; with `inheritParallelism`, it takes its input's
+   * parallelism unless one is set.
+   */
+  transform<R>(name: string, factory: OperatorFactory<unknown, unknown>, options?: { inheritParallelism?: boolean }): SingleOutputStreamOperator<R> {
+    const t = this.oneInput(name, factory, false, undefined);
+    return new SingleOutputStreamOperator<R>(this.environment, options?.inheritParallelism === true ? { ...t, inheritParallelism: true } : t);
   }
 
   /** @internal the key selector that scopes keyed state of operators on this stream. */

@@ -16,6 +16,7 @@ import { CountEvictor } from '../window/evictors.js';
 import type { GlobalWindow, Window } from '../window/time-window.js';
 import { CountTrigger, PurgingTrigger } from '../window/triggers.js';
 import { WindowedStream } from './windowed-stream.js';
+import { IntervalJoin } from './interval-join.js';
 
 /** A field of the record: a property name, or an index for array (tuple) records. */
 export type Field<T> = (T extends readonly unknown[] ? number : keyof T & string) | number;
@@ -91,6 +92,18 @@ export class KeyedStream<T, K> extends DataStream<T> {
     if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
     CountTrigger.of(size); // validates size ≥ 1 as the tumbling form does
     return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
+  }
+
+  /**
+   * An interval join with another keyed stream (Flink's `intervalJoin`): continue with
+   * `.between(lowerMs, upperMs)` and `.process(processJoinFunction)`. Both streams must be keyed
+   * by keys of the same kind.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a stream of another environment.
+   * @example
+   * left.keyBy((l) => l.id).intervalJoin(right.keyBy((r) => r.id)).between(-5_000, 5_000).process(fn);
+   */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
+    return new IntervalJoin<T, T2, K>(this, other);
   }
 
   protected override stateKeySelector(): KeySelector<unknown, unknown> {

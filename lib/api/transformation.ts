@@ -6,7 +6,7 @@
 import type { Source } from '../../connectors/source.js';
 import type { KeySelector } from './functions.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
-import type { OperatorFactory } from '../operators/stream-operator.js';
+import type { OperatorFactory, TwoInputOperatorFactory } from '../operators/stream-operator.js';
 import type { PartitionSpec } from '../graph/partitioners.js';
 
 export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
@@ -37,6 +37,30 @@ export interface OneInputTransformation extends Base {
   /** Sinks end the graph; `sinkMaxParallelism` caps their parallelism. */
   readonly isSink: boolean;
   readonly sinkMaxParallelism: number | undefined;
+  /**
+   * When true and no parallelism was set, the operator takes its input's parallelism (so a forward
+   * edge chains it), as Flink's `setParallelism(input.getParallelism(), false)` for the taggers of
+   * window joins. Default false: the environment's default parallelism.
+   */
+  readonly inheritParallelism?: boolean;
+}
+
+/**
+ * An operator with two logical inputs (Flink's TwoInputTransformation): records of `input1` go to
+ * `processElement1`, of `input2` to `processElement2`. Never chained to its inputs; may chain
+ * forward successors. Keyed when a state key selector is set for an input: the runtime sets the
+ * key from that input's selector before the operator sees the record (both inputs keyed: keyed
+ * connected streams; only `stateKeySelector1`: a keyed stream connected to a broadcast stream).
+ *
+ * @see org.apache.flink.streaming.api.transformations.TwoInputTransformation
+ */
+export interface TwoInputTransformation extends Base {
+  readonly kind: 'two-input';
+  readonly input1: Transformation;
+  readonly input2: Transformation;
+  readonly factory: TwoInputOperatorFactory<unknown, unknown, unknown>;
+  readonly stateKeySelector1: KeySelector<unknown, unknown> | undefined;
+  readonly stateKeySelector2: KeySelector<unknown, unknown> | undefined;
 }
 
 /** Virtual: changes how records are partitioned to the next operator. */
@@ -59,7 +83,7 @@ export interface SideOutputTransformation extends Base {
   readonly tagId: string;
 }
 
-export type Transformation = SourceTransformation | OneInputTransformation | PartitionTransformation | UnionTransformation | SideOutputTransformation;
+export type Transformation = SourceTransformation | OneInputTransformation | TwoInputTransformation | PartitionTransformation | UnionTransformation | SideOutputTransformation;
 
 let nextId = 1;
 

@@ -5,6 +5,11 @@
  * equal, it has exactly one input, and neither side forbids chaining. Each chain is a
  * {@link JobVertex}; each parallel subtask of a vertex is one actor.
  *
+ * Two-input operators (Flink's TwoInputTransformation) become nodes whose in-edges carry
+ * `inputIndex` 1 or 2; such a node always heads its chain (Flink never chains the inputs of a
+ * two-input operator) and may chain forward successors. A vertex lists its network inputs with the
+ * edges of input 1 first, so a subtask's input channels of input 1 come before those of input 2.
+ *
  * The same job module built twice gives the same graph (ids follow build order), so every task
  * manager that loads the module derives identical vertices and uids.
  */
@@ -13,7 +18,7 @@ import type { KeySelector } from '../api/functions.js';
 import type { Transformation } from '../api/transformation.js';
 import type { WatermarkStrategy } from '../api/watermark-strategy.js';
 import { ConfigurationError } from '../errors.js';
-import type { OperatorFactory } from '../operators/stream-operator.js';
+import type { OperatorFactory, TwoInputOperatorFactory } from '../operators/stream-operator.js';
 import { checkMaxParallelismPreconditions, computeDefaultMaxParallelism } from '../state/key-groups.js';
 import type { PartitionSpec } from './partitioners.js';
 
@@ -26,8 +31,14 @@ export interface StreamNode {
   readonly source: Source<unknown> | undefined;
   /** For sources: timestamps and watermarks of the emitted records. */
   readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
+  /** One-input operators: the operator factory. */
   readonly factory: OperatorFactory<unknown, unknown> | undefined;
+  /** Two-input operators: the operator factory (then `factory` is undefined). */
+  readonly twoInputFactory: TwoInputOperatorFactory<unknown, unknown, unknown> | undefined;
+  /** Keyed operators: the key of the (first) input's records. */
   readonly stateKeySelector: KeySelector<unknown, unknown> | undefined;
+  /** Keyed two-input operators: the key of the second input's records (undefined: that input is not keyed). */
+  readonly stateKeySelector2: KeySelector<unknown, unknown> | undefined;
   readonly isSink: boolean;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -41,6 +52,8 @@ export interface StreamEdge {
   readonly partition: PartitionSpec;
   /** Side-output tag id, or undefined for the main output. */
   readonly tagId: string | undefined;
+  /** The logical input of `to` this edge feeds: 1, or 2 for the second input of a two-input operator. */
+  readonly inputIndex: 1 | 2;
   /** True when `to` runs in the same subtask as `from` (operator chaining). */
   chained: boolean;
 }
@@ -53,7 +66,10 @@ export interface JobVertex {
   readonly maxParallelism: number;
   /** Chain members in topological order; `nodes[0]` is the head. */
   readonly nodes: StreamNode[];
-  /** Network edges into this vertex, in a fixed order (defines input channel numbering). */
+  /**
+   * Network edges into this vertex, in a fixed order that defines input channel numbering: the
+   * edges of input 1, then those of input 2 (two-input heads), each in graph order.
+   */
   readonly inputs: StreamEdge[];
   /** Network edges out of this vertex. */
   readonly outputs: StreamEdge[];
@@ -88,9 +104,14 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
   const nodeFor = (t: Transformation): StreamNode => {
     const existing = nodesByTransformation.get(t.id);
     if (existing !== undefined) return existing;
-    if (t.kind !== 'source' && t.kind !== 'one-input') throw new Error('virtual transformation has no node');
-    let parallelism = t.parallelism ?? options.defaultParallelism;
-    const cap = t.kind === 'source' ? t.source.maxParallelism : t.sinkMaxParallelism;
+    if (t.kind !== 'source' && t.kind !== 'one-input' && t.kind !== 'two-input') throw new Error('virtual transformation has no node');
+    let inherited: number | undefined;
+    if (t.kind === 'one-input' && t.inheritParallelism === true && t.parallelism === undefined) {
+      const first = resolveInputs(t.input, undefined, undefined)[0];
+      if (first !== undefined) inherited = nodeFor(first.t).parallelism;
+    }
+    let parallelism = t.parallelism ?? inherited ?? options.defaultParallelism;
+    const cap = t.kind === 'source' ? t.source.maxParallelism : t.kind === 'one-input' ? t.sinkMaxParallelism : undefined;
     if (cap !== undefined && parallelism > cap) {
       if (t.parallelism !== undefined) throw new ConfigurationError(`operator '${t.name}' supports parallelism ${cap} at most, but setParallelism(${t.parallelism}) was called`);
       parallelism = cap;
@@ -106,7 +127,9 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
       source: t.kind === 'source' ? t.source : undefined,
       watermarkStrategy: t.kind === 'source' ? t.watermarkStrategy : undefined,
       factory: t.kind === 'one-input' ? t.factory : undefined,
-      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
+      twoInputFactory: t.kind === 'two-input' ? t.factory : undefined,
+      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : t.kind === 'two-input' ? t.stateKeySelector1 : undefined,
+      stateKeySelector2: t.kind === 'two-input' ? t.stateKeySelector2 : undefined,
       isSink: t.kind === 'one-input' && t.isSink,
       inEdges: [],
       outEdges: [],
@@ -114,14 +137,15 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
     };
     nodesByTransformation.set(t.id, node);
     nodes.push(node);
-    if (t.kind === 'one-input') {
-      for (const input of resolveInputs(t.input, undefined, undefined)) {
+    const logicalInputs: [Transformation, 1 | 2][] = t.kind === 'one-input' ? [[t.input, 1]] : t.kind === 'two-input' ? [[t.input1, 1], [t.input2, 2]] : [];
+    for (const [logical, inputIndex] of logicalInputs) {
+      for (const input of resolveInputs(logical, undefined, undefined)) {
         const from = nodeFor(input.t);
         const partition = input.partition ?? { kind: from.parallelism === node.parallelism ? 'forward' : 'rebalance' };
         if (partition.kind === 'forward' && from.parallelism !== node.parallelism) {
           throw new ConfigurationError(`forward partitioning does not allow a change of parallelism: '${from.name}' (${from.parallelism}) -> '${node.name}' (${node.parallelism}); use rebalance() or rescale()`);
         }
-        const edge: StreamEdge = { id: ++edgeSeq, from, to: node, partition, tagId: input.tagId, chained: false };
+        const edge: StreamEdge = { id: ++edgeSeq, from, to: node, partition, tagId: input.tagId, inputIndex, chained: false };
         from.outEdges.push(edge);
         node.inEdges.push(edge);
       }
@@ -132,17 +156,20 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
   const chainStrategy = new Map<StreamNode, Transformation>();
   for (const s of sinks) visit(s);
   function visit(t: Transformation): void {
-    if (t.kind === 'source' || t.kind === 'one-input') {
+    if (t.kind === 'source' || t.kind === 'one-input' || t.kind === 'two-input') {
       const n = nodeFor(t);
       chainStrategy.set(n, t);
     }
     if (t.kind === 'union') t.inputs.forEach(visit);
-    else if (t.kind !== 'source') visit(t.input);
+    else if (t.kind === 'two-input') {
+      visit(t.input1);
+      visit(t.input2);
+    } else if (t.kind !== 'source') visit(t.input);
   }
 
-  // Chaining (Flink's isChainable).
+  // Chaining (Flink's isChainable): a two-input operator is never chained to its inputs.
   for (const n of nodes) {
-    if (n.inEdges.length !== 1) continue;
+    if (n.inEdges.length !== 1 || n.twoInputFactory !== undefined) continue;
     const e = n.inEdges[0]!;
     const upstream = chainStrategy.get(e.from)!;
     const downstream = chainStrategy.get(n)!;
@@ -174,7 +201,8 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
       parallelism: head.parallelism,
       maxParallelism: head.maxParallelism,
       nodes: sorted,
-      inputs: head.inEdges.filter((e) => !e.chained),
+      // Stable sort: input 1's edges first, graph order within an input.
+      inputs: head.inEdges.filter((e) => !e.chained).sort((a, b) => a.inputIndex - b.inputIndex),
       outputs: sorted.flatMap((n) => n.outEdges.filter((e) => !e.chained)),
       isSource: head.source !== undefined,
     };
@@ -194,6 +222,7 @@ function resolveInputs(t: Transformation, partition: PartitionSpec | undefined, 
   switch (t.kind) {
     case 'source':
     case 'one-input':
+    case 'two-input':
       return [{ t, partition, tagId }];
     case 'partition':
       return resolveInputs(t.input, partition ?? t.partition, tagId);

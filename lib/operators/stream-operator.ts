@@ -47,6 +47,7 @@ export interface OperatorContext {
   registerProcessingTimeCallback(time: number, callback: () => void | Promise<void>): TimerHandle;
 }
 
+/** A one-input operator (Flink's OneInputStreamOperator with BoundedOneInput); see the module docstring. */
 export interface StreamOperator<IN> {
   open(): void | Promise<void>;
   processElement(value: IN, timestamp: number): void | Promise<void>;
@@ -64,3 +65,44 @@ export interface StreamOperator<IN> {
 
 /** Builds one operator instance for one subtask. */
 export type OperatorFactory<IN, OUT> = (ctx: OperatorContext, output: Output<OUT>) => StreamOperator<IN>;
+
+/**
+ * The two-input form of the operator contract (Flink's TwoInputStreamOperator with
+ * BoundedMultiInput): records of the first logical input arrive at {@link processElement1}, of the
+ * second at {@link processElement2}, both on the subtask's mailbox thread (never concurrently).
+ *
+ * Watermarks: the runtime keeps one StatusWatermarkValve per logical input and combines their
+ * outputs as Flink's AbstractStreamOperator does (input1Watermark, input2Watermark; combined =
+ * the minimum over the inputs that are not idle, emitted only when it increases). The operator
+ * sees only the combined watermark, in {@link processWatermark}; without that method the runtime
+ * forwards the combined watermark to the operator's output.
+ *
+ * `endInput(inputIndex)` is called once per logical input, when every channel of that input has
+ * ended (Flink's BoundedMultiInput.endInput), so the first call may come while the other input
+ * still delivers records.
+ *
+ * @see org.apache.flink.streaming.api.operators.TwoInputStreamOperator
+ * @see org.apache.flink.streaming.api.operators.BoundedMultiInput
+ */
+export interface TwoInputStreamOperator<IN1, IN2> {
+  open(): void | Promise<void>;
+  processElement1(value: IN1, timestamp: number): void | Promise<void>;
+  processElement2(value: IN2, timestamp: number): void | Promise<void>;
+  /** Handles the combined watermark (epoch ms; +Infinity once both inputs ended). Optional: forwarded when absent. */
+  processWatermark?(watermark: number): void | Promise<void>;
+  /** Input `inputIndex` (1 or 2) has ended; called once per input. */
+  endInput(inputIndex: 1 | 2): void | Promise<void>;
+  /** Releases resources; called once, also after a failure. */
+  close(): void | Promise<void>;
+}
+
+/** Builds one two-input operator instance for one subtask. */
+export type TwoInputOperatorFactory<IN1, IN2, OUT> = (ctx: OperatorContext, output: Output<OUT>) => TwoInputStreamOperator<IN1, IN2>;
+
+/** Any operator a chain member can hold. */
+export type AnyStreamOperator = StreamOperator<unknown> | TwoInputStreamOperator<unknown, unknown>;
+
+/** True for a {@link TwoInputStreamOperator} (it has `processElement1`). */
+export function isTwoInputOperator(op: AnyStreamOperator): op is TwoInputStreamOperator<unknown, unknown> {
+  return typeof (op as { processElement1?: unknown }).processElement1 === 'function';
+}

@@ -65,3 +65,33 @@ export function userError(ctx: OperatorContext, record: unknown, err: unknown): 
 }
 
 export type { RuntimeContext };
+
+/**
+ * Resolves a user function with several methods (co-functions: `map1`/`map2`,
+ * `processElement1`/`processElement2`…) for one subtask: each of `methods` bound to the instance.
+ * Optional methods (`optional`) are undefined when missing.
+ * @throws ConfigurationError when `spec` is a plain function or lacks a required method.
+ */
+export function resolveMethods<M extends string, O extends string = never>(
+  spec: unknown,
+  methods: readonly M[],
+  ctx: OperatorContext,
+  optional: readonly O[] = [],
+): { fn: ResolvedFunction<(...args: never[]) => unknown>; calls: Record<M, (...args: never[]) => unknown>; optionalCalls: Partial<Record<O, (...args: never[]) => unknown>> } {
+  const first = methods[0]!;
+  const fn = resolveFunction<(...args: never[]) => unknown>(spec, first, ctx);
+  const instance = fn.instance as Record<string, unknown> | undefined;
+  if (instance === undefined) throw new ConfigurationError(`operator '${ctx.operatorName}': expected an object with ${methods.map((m) => `${m}()`).join(' and ')} or a class, got a function`);
+  const calls = {} as Record<M, (...args: never[]) => unknown>;
+  for (const m of methods) {
+    const f = instance[m];
+    if (typeof f !== 'function') throw new ConfigurationError(`operator '${ctx.operatorName}': the user function has no ${m}() method`);
+    calls[m] = (f as (...args: never[]) => unknown).bind(instance);
+  }
+  const optionalCalls: Partial<Record<O, (...args: never[]) => unknown>> = {};
+  for (const m of optional) {
+    const f = instance[m];
+    if (typeof f === 'function') optionalCalls[m] = (f as (...args: never[]) => unknown).bind(instance);
+  }
+  return { fn, calls, optionalCalls };
+}

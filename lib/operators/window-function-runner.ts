@@ -14,12 +14,15 @@ import { resolveFunction } from './user-function.js';
 /**
  * What the window emits: `'pass-through'` emits the values as they are (reduce / aggregate
  * without a window function); `'process'` calls a `ProcessWindowFunction` (or, with
- * `keyed: false`, a `ProcessAllWindowFunction`); `'apply'` a `WindowFunction` / `AllWindowFunction`.
+ * `keyed: false`, a `ProcessAllWindowFunction`); `'apply'` a `WindowFunction` / `AllWindowFunction`;
+ * `'custom'` a runner of Weir's own (Flink's `CoGroupWindowFunction` of window joins).
  */
 export type WindowFunctionSpec =
   | { readonly kind: 'pass-through' }
   | { readonly kind: 'process'; readonly fn: unknown; readonly keyed: boolean }
-  | { readonly kind: 'apply'; readonly fn: unknown; readonly keyed: boolean };
+  | { readonly kind: 'apply'; readonly fn: unknown; readonly keyed: boolean }
+  /** A runner built per subtask by `create` (the co-group / join window function of window joins). */
+  | { readonly kind: 'custom'; readonly create: (ctx: OperatorContext) => WindowFunctionRunner };
 
 /** A window function resolved for one subtask. Calls may return a Promise. */
 export interface WindowFunctionRunner {
@@ -48,6 +51,7 @@ export function resolveWindowFunction(spec: WindowFunctionSpec, ctx: OperatorCon
       close: noop,
     };
   }
+  if (spec.kind === 'custom') return spec.create(ctx);
   const method = spec.kind === 'process' ? 'process' : 'apply';
   const fn = resolveFunction<ProcessCall>(spec.fn, method, ctx);
   const clearFn = (fn.instance as { clear?: unknown } | undefined)?.clear;

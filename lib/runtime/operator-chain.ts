@@ -3,6 +3,11 @@
  * node, wired tail-first so each operator's output calls its successors directly, plus a
  * {@link RecordWriter} per network edge. Opening runs tail to head and ending runs head to tail,
  * as in Flink, so an operator never emits into an unopened or finished successor.
+ *
+ * A two-input head (Flink's TwoInputStreamOperator) has one {@link Input} per logical input
+ * ({@link OperatorChain.headInputs}); each sets the key from its own input's key selector when that
+ * input is keyed. {@link OperatorChain.channelInputs} says which logical input each network input
+ * channel feeds (input 1's channels come first, see `JobVertex.inputs`).
  */
 import type { DependencyContainer } from 'tsyringe';
 import type { ActorRef } from '../actor/actor-ref.js';
@@ -10,7 +15,7 @@ import type { ActorSystem } from '../actor/actor-system.js';
 import { ConfigurationError } from '../errors.js';
 import { connectedSources, connectedTargets, createChannelSelector } from '../graph/partitioners.js';
 import type { JobVertex, StreamEdge, StreamNode } from '../graph/job-graph.js';
-import type { OperatorContext, Output, StreamOperator } from '../operators/stream-operator.js';
+import { isTwoInputOperator, type AnyStreamOperator, type OperatorContext, type Output, type StreamOperator, type TwoInputStreamOperator } from '../operators/stream-operator.js';
 import { userError } from '../operators/user-function.js';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
@@ -48,11 +53,13 @@ export interface ChainEnvironment {
 /** One chained operator with its metrics. */
 export interface ChainMember {
   node: StreamNode;
-  operator: StreamOperator<unknown> | undefined;
+  /** Undefined for a source head; a two-input operator only at the head. */
+  operator: AnyStreamOperator | undefined;
   output: Output<unknown>;
   metrics: OperatorIOMetrics;
 }
 
+/** One subtask's operators, their outputs and record writers, built from its vertex (see the module docstring). */
 export class OperatorChain {
   readonly members: ChainMember[] = [];
   readonly writers: RecordWriter[] = [];
@@ -61,10 +68,19 @@ export class OperatorChain {
   private callbackSeq = 0;
   private readonly clock: Clock;
   private readonly requestTimers: () => void;
-  /** The head's input (undefined for a source head, which emits into `members[0].output`). */
+  /** The head's input (undefined for a source head, which emits into `members[0].output`); input 1 of a two-input head. */
   readonly headInput: Input | undefined;
+  /** The head's input per logical input (index 0 = input 1): one entry, two for a two-input head, none for a source. */
+  readonly headInputs: Input[];
   /** Number of network input channels of this subtask. */
   readonly inputChannelCount: number;
+  /** Per input channel: the logical input it feeds, 0-based (0 = input 1, 1 = input 2). */
+  readonly channelInputs: number[];
+  /** Per input channel: its index among the channels of its logical input. */
+  readonly localChannels: number[];
+  /** Number of input channels per logical input. */
+  readonly inputChannelCounts: number[];
+  private readonly endedHeadInputs = new Set<1 | 2>();
 
   constructor(env: ChainEnvironment) {
     const { vertex } = env;
@@ -72,6 +88,7 @@ export class OperatorChain {
     this.requestTimers = env.requestTimers;
     const byNode = new Map<StreamNode, ChainMember>();
     const inputs = new Map<StreamNode, Input>();
+    let twoInputs: Input[] | undefined;
     // Tail first, so successors exist when an output is built.
     for (let i = vertex.nodes.length - 1; i >= 0; i--) {
       const node = vertex.nodes[i]!;
@@ -91,19 +108,48 @@ export class OperatorChain {
         }
       }
       const output = createOutput(metrics, main, side);
-      let operator: StreamOperator<unknown> | undefined;
+      let operator: AnyStreamOperator | undefined;
       if (node.factory !== undefined) {
         const ctx = this.operatorContext(env, node);
-        operator = node.factory(ctx, output);
-        inputs.set(node, node.stateKeySelector !== undefined ? keyedInput(operator, ctx, node, output) : operatorInput(operator, output));
+        const op = node.factory(ctx, output);
+        operator = op;
+        inputs.set(node, node.stateKeySelector !== undefined ? keyedInput(op, ctx, node, output) : operatorInput(op, output));
+      } else if (node.twoInputFactory !== undefined) {
+        if (i !== 0) throw new Error(`two-input operator '${node.name}' must head its chain`);
+        const ctx = this.operatorContext(env, node);
+        const op = node.twoInputFactory(ctx, output);
+        operator = op;
+        twoInputs = twoInputAdapters(op, ctx, node, output);
       }
       const member: ChainMember = { node, operator, output, metrics };
       byNode.set(node, member);
       this.members.unshift(member);
     }
     const head = vertex.nodes[0]!;
-    this.headInput = inputs.get(head);
-    this.inputChannelCount = inputChannelCount(vertex, env.subtaskIndex);
+    const single = inputs.get(head);
+    this.headInputs = twoInputs ?? (single !== undefined ? [single] : []);
+    this.headInput = this.headInputs[0];
+    const layout = inputChannelLayout(vertex, env.subtaskIndex);
+    this.channelInputs = layout.channelInputs;
+    this.localChannels = layout.localChannels;
+    this.inputChannelCounts = layout.counts;
+    this.inputChannelCount = layout.channelInputs.length;
+  }
+
+  /** True when the head is a two-input operator. */
+  get isTwoInput(): boolean {
+    return this.headInputs.length === 2;
+  }
+
+  /**
+   * Logical input `inputIndex` of a two-input head ended: calls its `endInput(inputIndex)` once
+   * (Flink's BoundedMultiInput); the rest of the chain ends in {@link endInput}.
+   */
+  endHeadInput(inputIndex: 1 | 2): void | Promise<void> {
+    const op = this.members[0]?.operator;
+    if (op === undefined || !isTwoInputOperator(op) || this.endedHeadInputs.has(inputIndex)) return undefined;
+    this.endedHeadInputs.add(inputIndex);
+    return op.endInput(inputIndex);
   }
 
   /** Fires the due processing-time timers of every operator (on the subtask's thread). */
@@ -134,9 +180,19 @@ export class OperatorChain {
     for (let i = this.members.length - 1; i >= 0; i--) await this.members[i]!.operator?.open();
   }
 
-  /** Ends input head to tail (each operator may still emit), then flushes writers. */
+  /**
+   * Ends input head to tail (each operator may still emit), then flushes writers. A two-input
+   * head gets `endInput(i)` for each input not ended yet through {@link endHeadInput}.
+   */
   async endInput(): Promise<void> {
-    for (const m of this.members) await m.operator?.endInput();
+    for (const m of this.members) {
+      const op = m.operator;
+      if (op === undefined) continue;
+      if (isTwoInputOperator(op)) {
+        await this.endHeadInput(1);
+        await this.endHeadInput(2);
+      } else await op.endInput();
+    }
     this.flush();
   }
 
@@ -173,7 +229,7 @@ export class OperatorChain {
   private operatorContext(env: ChainEnvironment, node: StreamNode): OperatorContext {
     let service: InternalTimerService | undefined;
     const keyedBackend =
-      node.stateKeySelector !== undefined
+      node.stateKeySelector !== undefined || node.stateKeySelector2 !== undefined
         ? new HeapKeyedStateBackend(node.maxParallelism, computeKeyGroupRangeForOperatorIndex(node.maxParallelism, node.parallelism, env.subtaskIndex))
         : undefined;
     return {
@@ -245,11 +301,67 @@ function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, nod
   };
 }
 
+/**
+ * The two inputs of a two-input operator as {@link Input}s. Each keyed input sets the key from its
+ * own key selector first (Flink's setKeyContextElement1/2); an input without a selector (the
+ * broadcast side) leaves the key context alone. Both share one watermark entry: the subtask calls
+ * it with the combined watermark of both inputs.
+ */
+function twoInputAdapters(operator: TwoInputStreamOperator<unknown, unknown>, ctx: OperatorContext, node: StreamNode, output: Output<unknown>): Input[] {
+  const processWatermark = operator.processWatermark !== undefined ? (wm: number) => operator.processWatermark!(wm) : (wm: number) => output.emitWatermark(wm);
+  const backend = ctx.keyedBackend;
+  const adapter = (keyOf: ((v: unknown) => unknown) | undefined, process: (v: unknown, ts: number) => void | Promise<void>): Input => {
+    if (keyOf === undefined || backend === undefined) return { processElement: process, processWatermark };
+    return {
+      processElement(value, timestamp) {
+        try {
+          backend.setCurrentKey(keyOf(value));
+        } catch (err) {
+          throw userError(ctx, value, err);
+        }
+        return process(value, timestamp);
+      },
+      processWatermark,
+    };
+  };
+  return [
+    adapter(node.stateKeySelector, (v, ts) => operator.processElement1(v, ts)),
+    adapter(node.stateKeySelector2, (v, ts) => operator.processElement2(v, ts)),
+  ];
+}
+
 /** Input channels of subtask `j` of `vertex`: per network input edge, per connected upstream subtask. */
 export function inputChannelCount(vertex: JobVertex, j: number): number {
   let n = 0;
   for (const e of vertex.inputs) n += connectedSources(e.partition.kind, j, e.from.parallelism, vertex.parallelism).length;
   return n;
+}
+
+/** How subtask `j`'s input channels map to logical inputs (see {@link OperatorChain.channelInputs}). */
+export interface InputChannelLayout {
+  /** Per channel, the 0-based logical input. */
+  channelInputs: number[];
+  /** Per channel, its index among its logical input's channels. */
+  localChannels: number[];
+  /** Channels per logical input (one entry, or two for a two-input head). */
+  counts: number[];
+}
+
+/** The channel layout of subtask `j` of `vertex`, in {@link inputChannelIndex}'s numbering. */
+export function inputChannelLayout(vertex: JobVertex, j: number): InputChannelLayout {
+  const head = vertex.nodes[0]!;
+  const counts = head.twoInputFactory !== undefined ? [0, 0] : [0];
+  const channelInputs: number[] = [];
+  const localChannels: number[] = [];
+  for (const e of vertex.inputs) {
+    const input = Math.min(e.inputIndex, counts.length) - 1;
+    const n = connectedSources(e.partition.kind, j, e.from.parallelism, vertex.parallelism).length;
+    for (let k = 0; k < n; k++) {
+      channelInputs.push(input);
+      localChannels.push(counts[input]!++);
+    }
+  }
+  return { channelInputs, localChannels, counts };
 }
 
 /** The channel index at downstream subtask `j` of the records from upstream subtask `i` over `edge`. */

@@ -9,7 +9,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { assignToKeyGroup } from './key-groups.js';
-import { keyToMapKey } from './key-hash.js';
+import { keyToMapKey, mapKeyToKey } from './key-hash.js';
 import type { ListState, MapState, ReducingState, ValueState } from './keyed-state.js';
 import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import type { KeyGroupRange } from './key-groups.js';
@@ -91,6 +91,46 @@ export class HeapKeyedStateBackend {
     const f = d.reduceFunction;
     const reduce = typeof f === 'function' ? f : (a: T, b: T) => f.reduce(a, b);
     return this.getOrCreate(d, (table) => new HeapReducingState<T>(this, table as StateTable<T>, reduce as (a: T, b: T) => T));
+  }
+
+  /**
+   * Calls `fn(key, state)` for every key of this subtask that has a value in the state named by
+   * `descriptor`, with that key as the current key (Flink's `KeyedStateBackend.applyToAllKeys`, used
+   * by `KeyedBroadcastProcessFunction`'s `ctx.applyToKeyedState`). The keys are listed before the
+   * first call, so `fn` may update or clear the state; the current key is restored afterwards.
+   * Keys come back as {@link mapKeyToKey} decodes them.
+   * @throws ConfigurationError when the name was registered for another kind of state.
+   */
+  applyToAllKeys<S>(descriptor: StateDescriptor<unknown>, fn: (key: unknown, state: S) => void): void {
+    const state = this.getStateByDescriptor(descriptor) as S;
+    const table = this.states.get(descriptor.name)!.table;
+    const entries: [number, MapKey][] = [];
+    table.groups.forEach((g, kg) => {
+      if (g !== undefined) for (const k of g.keys()) entries.push([kg, k]);
+    });
+    const saved = { key: this.currentKey, mapKey: this.currentMapKey, kg: this.currentKeyGroup };
+    try {
+      for (const [kg, mapKey] of entries) {
+        const key = mapKeyToKey(mapKey);
+        this.currentKey = key;
+        this.currentMapKey = mapKey;
+        this.currentKeyGroup = kg;
+        fn(key, state);
+      }
+    } finally {
+      this.currentKey = saved.key;
+      this.currentMapKey = saved.mapKey;
+      this.currentKeyGroup = saved.kg;
+    }
+  }
+
+  /** The state object for any descriptor kind. */
+  getStateByDescriptor(d: StateDescriptor<unknown>): ValueState<unknown> | ListState<unknown> | MapState<unknown, unknown> | ReducingState<unknown> {
+    if (d instanceof ValueStateDescriptor) return this.getState(d);
+    if (d instanceof ListStateDescriptor) return this.getListState(d);
+    if (d instanceof MapStateDescriptor) return this.getMapState(d as MapStateDescriptor<unknown, unknown>);
+    if (d instanceof ReducingStateDescriptor) return this.getReducingState(d);
+    throw new ConfigurationError(`unsupported state descriptor kind '${d.kind}' for '${d.name}'`);
   }
 
   private getOrCreate<S>(d: StateDescriptor<unknown>, make: (table: StateTable<unknown>) => S): S {

@@ -159,6 +159,61 @@ export function keyToMapKey(key: unknown): string | number | bigint | boolean {
 }
 
 /**
+ * The inverse of {@link keyToMapKey}: the key a map key was made from. Exact for every key, except
+ * that `undefined` elements of array keys come back as `null` (they encode the same, as both are
+ * Java `null`), and `-0` comes back as `0`. Used to hand user code the keys of stored state (Flink's
+ * `KeyedStateBackend.applyToAllKeys`), so it is not on the per-record path.
+ */
+export function mapKeyToKey(mapKey: string | number | bigint | boolean): unknown {
+  if (typeof mapKey !== 'string' || mapKey.length === 0 || mapKey.charCodeAt(0) !== 0) return mapKey;
+  if (mapKey.charAt(1) === 's') return mapKey.slice(2);
+  const pos = { i: 1 };
+  return decodeTuple(mapKey, pos);
+}
+
+/** Decodes one `[…]` tuple of {@link encodeTuple} starting at `pos.i`; advances `pos.i` past it. */
+function decodeTuple(s: string, pos: { i: number }): unknown[] {
+  const out: unknown[] = [];
+  pos.i++; // '['
+  while (s.charAt(pos.i) !== ']') {
+    const tag = s.charAt(pos.i);
+    switch (tag) {
+      case 'z':
+        out.push(null);
+        pos.i++;
+        break;
+      case 'T':
+      case 'F':
+        out.push(tag === 'T');
+        pos.i++;
+        break;
+      case 'n':
+      case 'i': {
+        const end = s.indexOf(';', pos.i);
+        const text = s.slice(pos.i + 1, end);
+        out.push(tag === 'n' ? Number(text) : BigInt(text));
+        pos.i = end + 1;
+        break;
+      }
+      case 's': {
+        const colon = s.indexOf(':', pos.i);
+        const len = Number(s.slice(pos.i + 1, colon));
+        out.push(s.slice(colon + 1, colon + 1 + len));
+        pos.i = colon + 1 + len;
+        break;
+      }
+      case '[':
+        out.push(decodeTuple(s, pos));
+        break;
+      default:
+        throw new InvalidKeyError(`not an encoded key: ${JSON.stringify(s)}`);
+    }
+  }
+  pos.i++; // ']'
+  return out;
+}
+
+/**
  * Self-delimiting encoding of a tuple: `[` elements `]`, each element one of
  * `z` (null/undefined), `T`/`F` (boolean), `n<number>;`, `i<bigint>;`, `s<length>:<chars>`, or a
  * nested tuple. Injective, because every token's extent is determined by its tag.

@@ -2,7 +2,8 @@
  * Weir's testing surface (`import … from 'weir/testing'`): operator test harnesses that drive one
  * operator of one subtask with records, watermarks and processing-time advances, and record what
  * it emits, as Flink's `OneInputStreamOperatorTestHarness` and
- * `KeyedOneInputStreamOperatorTestHarness` do.
+ * `KeyedOneInputStreamOperatorTestHarness` do; {@link TwoInputOperatorTestHarness} does the same for
+ * two-input operators (Flink's `TwoInputStreamOperatorTestHarness`).
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export {
   type KeyedOperatorTestHarnessOptions,
   type HarnessLifecycle,
 } from './operator-test-harness.js';
+export { TwoInputOperatorTestHarness, type TwoInputOperatorTestHarnessOptions } from './two-input-operator-test-harness.js';
+export type { HarnessRuntimeOptions } from './harness-runtime.js';
 export type { HarnessRecord, HarnessWatermark, HarnessOutputElement } from './harness-output.js';
 // The operator contract, for harnessing custom operators with `forOperator`.
-export type { OperatorContext, OperatorFactory, Output, StreamOperator } from '../operators/stream-operator.js';
+export type { OperatorContext, OperatorFactory, Output, StreamOperator, TwoInputStreamOperator, TwoInputOperatorFactory } from '../operators/stream-operator.js';

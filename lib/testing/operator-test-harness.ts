@@ -12,7 +12,7 @@
  * operator methods run concurrently.
  */
 import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -24,22 +24,17 @@ import type {
   ReduceFunction,
 } from '../api/functions.js';
 import type { OutputTag } from '../api/output-tag.js';
-import { ConfigurationError, describeRecord } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 import { FilterOperator } from '../operators/filter-operator.js';
 import { FlatMapOperator } from '../operators/flat-map-operator.js';
 import { MapOperator } from '../operators/map-operator.js';
 import { ProcessOperator } from '../operators/process-operator.js';
 import { ReduceOperator } from '../operators/reduce-operator.js';
 import type { OperatorContext, OperatorFactory, StreamOperator } from '../operators/stream-operator.js';
-import { userError } from '../operators/user-function.js';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
-import { computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import { ManualClock } from '../time/clock.js';
-import { TimerHeap } from '../time/timer-heap.js';
-import { InternalTimerService, type TimerTarget } from '../time/timer-service.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 import { RecordingOutput, type HarnessOutputElement, type HarnessRecord } from './harness-output.js';
-import { SteppingClock } from './stepping-clock.js';
+import { HarnessRuntime } from './harness-runtime.js';
 
 /**
  * Where the operator under test sits and what it may use. Every field is optional.
@@ -83,8 +78,6 @@ export type KeyedOperatorTestHarnessOptions = Omit<OperatorTestHarnessOptions, '
  * → `closed`. Records and watermarks are accepted only while `open`.
  */
 export type HarnessLifecycle = 'created' | 'open' | 'input-ended' | 'closed';
-
-type Callback = { timestamp: number; seq: number; run: () => void | Promise<void>; cancelled: boolean };
 
 /**
  * Test harness for one one-input operator of one subtask (Flink's
@@ -142,19 +135,11 @@ type Callback = { timestamp: number; seq: number; run: () => void | Promise<void
  * ```
  */
 export class OneInputOperatorTestHarness<IN, OUT> {
-  private readonly manualClock: ManualClock;
-  private readonly clock: SteppingClock;
+  private readonly rt: HarnessRuntime;
   private readonly output = new RecordingOutput<OUT>();
   private readonly context: OperatorContext;
   private readonly operator: StreamOperator<IN>;
-  private readonly backend: HeapKeyedStateBackend | undefined;
   private readonly keySelector: KeySelector<IN, unknown> | undefined;
-  private readonly timerServices: { service: InternalTimerService; target: TimerTarget }[] = [];
-  private readonly callbacks = new TimerHeap<Callback>();
-  private readonly reportedOutputs: string[] = [];
-  private readonly messagesToJob: unknown[] = [];
-  private callbackSeq = 0;
-  private timersRequested = false;
   private watermark = NO_TIMESTAMP;
   private lifecycle: HarnessLifecycle = 'created';
   private busy: string | undefined;
@@ -168,68 +153,9 @@ export class OneInputOperatorTestHarness<IN, OUT> {
    *   or subtask index, or whatever the factory throws.
    */
   constructor(factory: OperatorFactory<IN, OUT>, options: OperatorTestHarnessOptions<IN> = {}) {
-    const parallelism = options.parallelism ?? 1;
-    const maxParallelism = options.maxParallelism ?? computeDefaultMaxParallelism(parallelism);
-    const subtaskIndex = options.subtaskIndex ?? 0;
-    // Validates all three (integers, 1 ≤ p ≤ maxP, 0 ≤ index < p) even for non-keyed operators.
-    const keyGroupRange = computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism, subtaskIndex);
-    const operatorName = options.operatorName ?? 'Operator';
     this.keySelector = options.keySelector;
-    this.backend = options.keySelector !== undefined ? new HeapKeyedStateBackend(maxParallelism, keyGroupRange) : undefined;
-    this.manualClock = new ManualClock(options.initialProcessingTime ?? 0);
-    this.clock = new SteppingClock(this.manualClock);
-    const container = (options.container ?? rootContainer).createChildContainer();
-    const requestTimers = (): void => {
-      this.timersRequested = true;
-    };
-    const backend = this.backend;
-    let service: InternalTimerService | undefined;
-    this.context = {
-      jobName: options.jobName ?? 'test-job',
-      operatorName,
-      uid: options.uid ?? operatorName,
-      subtaskIndex,
-      parallelism,
-      maxParallelism,
-      attemptNumber: options.attemptNumber ?? 0,
-      clock: this.clock,
-      keyedBackend: backend,
-      instantiate: <T>(cls: new (...args: never[]) => T): T => {
-        try {
-          return container.resolve(cls as never) as T;
-        } catch (err) {
-          throw new ConfigurationError(
-            `operator '${operatorName}': cannot create ${cls.name} through dependency injection (is it decorated with @injectable() and are its constructor parameters classes or registered tokens?)`,
-            { cause: err },
-          );
-        }
-      },
-      reportOutput: (location) => {
-        this.reportedOutputs.push(location);
-      },
-      sendToJob: (message) => {
-        this.messagesToJob.push(message);
-      },
-      registerProcessingTimeCallback: (time, run) => {
-        const entry: Callback = { timestamp: time, seq: this.callbackSeq++, run, cancelled: false };
-        this.callbacks.push(entry);
-        const handle = this.clock.setTimeout(requestTimers, Math.max(0, time - this.clock.now()));
-        return {
-          cancel: () => {
-            entry.cancelled = true;
-            handle.cancel();
-          },
-        };
-      },
-      timerService: (target) => {
-        if (backend === undefined) throw new ConfigurationError(`operator '${operatorName}': timers are only available on a keyed stream (use keyBy() first)`);
-        if (service === undefined) {
-          service = new InternalTimerService(this.clock, requestTimers);
-          this.timerServices.push({ service, target });
-        }
-        return service;
-      },
-    };
+    this.rt = new HarnessRuntime(options, options.keySelector !== undefined);
+    this.context = this.rt.context;
     this.operator = factory(this.context, this.output);
   }
 
@@ -325,7 +251,7 @@ export class OneInputOperatorTestHarness<IN, OUT> {
    */
   async processElement(value: IN, timestamp?: number): Promise<void> {
     await this.run('processElement()', ['open'], async () => {
-      if (this.backend !== undefined) this.setKeyContext(value);
+      if (this.keySelector !== undefined) this.rt.setKeyContext(this.keySelector, value);
       await this.operator.processElement(value, timestamp ?? NO_TIMESTAMP);
     });
   }
@@ -357,14 +283,7 @@ export class OneInputOperatorTestHarness<IN, OUT> {
    */
   async setProcessingTime(timeMs: number): Promise<void> {
     await this.run('setProcessingTime()', ['created', 'open', 'input-ended'], async () => {
-      if (!(timeMs >= this.clock.now())) throw new ConfigurationError(`processing time cannot go backwards: it is ${this.clock.now()}, asked for ${timeMs}`);
-      // One step per due time, re-reading the next due time after each step: handlers may
-      // register (or cancel) timers, also for the current time.
-      for (let next = this.clock.nextDueAtOrBefore(timeMs); next !== undefined; next = this.clock.nextDueAtOrBefore(timeMs)) {
-        this.clock.setTime(next);
-        await this.fireRequestedTimers();
-      }
-      this.clock.setTime(timeMs);
+      await this.rt.advanceProcessingTime(timeMs);
     });
   }
 
@@ -388,8 +307,7 @@ export class OneInputOperatorTestHarness<IN, OUT> {
     if (this.lifecycle === 'closed') return;
     await this.run('close()', ['created', 'open', 'input-ended'], async () => {
       this.lifecycle = 'closed';
-      for (const { service } of this.timerServices) service.dispose();
-      for (let c = this.callbacks.pop(); c !== undefined; c = this.callbacks.pop()) c.cancelled = true;
+      this.rt.dispose();
       await this.operator.close();
     });
   }
@@ -428,27 +346,22 @@ export class OneInputOperatorTestHarness<IN, OUT> {
    * @throws ConfigurationError (`WEIR_ERR_CONFIG`) on a non-keyed harness.
    */
   numKeyedStateEntries(): number {
-    if (this.backend === undefined) throw new ConfigurationError(`operator '${this.context.operatorName}': numKeyedStateEntries() needs a keyed harness (give a keySelector)`);
-    return this.backend.entryCount();
+    return this.rt.keyedStateEntries();
   }
 
   /** Number of registered, not yet fired or deleted, event-time timers (Flink's `numEventTimeTimers()`). */
   numEventTimeTimers(): number {
-    let n = 0;
-    for (const { service } of this.timerServices) n += service.timerCount().event;
-    return n;
+    return this.rt.timerCount().event;
   }
 
   /** Number of registered, not yet fired or deleted, processing-time timers (Flink's `numProcessingTimeTimers()`). */
   numProcessingTimeTimers(): number {
-    let n = 0;
-    for (const { service } of this.timerServices) n += service.timerCount().processing;
-    return n;
+    return this.rt.timerCount().processing;
   }
 
   /** Current processing time, epoch ms. */
   getProcessingTime(): number {
-    return this.clock.now();
+    return this.rt.clock.now();
   }
 
   /** The highest watermark given to {@link processWatermark} (epoch ms); `-Infinity` (`NO_TIMESTAMP`) before the first. */
@@ -473,12 +386,12 @@ export class OneInputOperatorTestHarness<IN, OUT> {
 
   /** Locations the operator reported with `ctx.reportOutput` (sinks), in order. */
   getReportedOutputs(): string[] {
-    return this.reportedOutputs.slice();
+    return this.rt.reportedOutputs.slice();
   }
 
   /** Messages the operator sent to the job with `ctx.sendToJob` (the collect sink), in order. */
   getMessagesToJob(): unknown[] {
-    return this.messagesToJob.slice();
+    return this.rt.messagesToJob.slice();
   }
 
   /** Runs `body` as the only call in progress, in one of the `allowed` lifecycle states. */
@@ -494,35 +407,6 @@ export class OneInputOperatorTestHarness<IN, OUT> {
       await body();
     } finally {
       this.busy = undefined;
-    }
-  }
-
-  /** Flink's `setKeyContextElement`: the current key is the record's key. */
-  private setKeyContext(value: IN): void {
-    const backend = this.backend!;
-    try {
-      backend.setCurrentKey(this.keySelector!(value));
-    } catch (err) {
-      throw userError(this.context, value, err);
-    }
-    const range = backend.keyGroupRange;
-    if (!range.contains(backend.currentKeyGroup)) {
-      throw new ConfigurationError(
-        `operator '${this.context.operatorName}': key ${describeRecord(backend.currentKey)} is in key group ${backend.currentKeyGroup}, which subtask ${this.context.subtaskIndex} of ${this.context.parallelism} does not own (key groups ${range.startKeyGroup}..${range.endKeyGroup} of ${this.context.maxParallelism})`,
-      );
-    }
-  }
-
-  /** Fires due callbacks, then due keyed processing-time timers, while the clock asked for it. */
-  private async fireRequestedTimers(): Promise<void> {
-    while (this.timersRequested) {
-      this.timersRequested = false;
-      const now = this.clock.now();
-      for (let c = this.callbacks.peek(); c !== undefined && c.timestamp <= now; c = this.callbacks.peek()) {
-        this.callbacks.pop();
-        if (!c.cancelled) await c.run();
-      }
-      for (const { service, target } of this.timerServices) await service.onProcessingTime(target);
     }
   }
 }

@@ -40,3 +40,14 @@ export function positiveIntOption(name: string, value: string | undefined, fallb
   if (!Number.isSafeInteger(n) || n < 1) throw new ConfigurationError(`--${name} must be a positive integer, got '${value}'`);
   return n;
 }
+
+/**
+ * A whole number of seconds ≥ 0 such as `--out-of-orderness 60`.
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when `value` is not such a number.
+ */
+export function secondsOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new ConfigurationError(`--${name} must be a whole number of seconds ≥ 0, got '${value}'`);
+  return n;
+}

@@ -23,6 +23,7 @@ export const dataFile = (name: string): string => join(repoRoot, 'examples/data'
 export const TAXI_SLICE = dataFile('slices/green-taxi-2023-01-first-5000.csv.gz');
 export const NASA_SLICE = dataFile('slices/nasa-http-1995-08-01-first-5000.tsv.gz');
 export const ZONES = dataFile('nyc_taxi_zone_lookup.csv.gz');
+export const AIR_SLICE = dataFile('slices/beijing-air-2013-03-first-2016.csv.gz');
 
 /** A fresh temp directory and its remover (for `test.after.always`). */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
@@ -79,4 +80,40 @@ export function decimalToCents(text: string): number {
 export function centsText(cents: number): string {
   const abs = Math.abs(cents);
   return `${cents < 0 ? '-' : ''}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/**
+ * The watermark each element meets, for elements with `timestamps` read in this order from a
+ * source whose bounded-out-of-orderness watermark (`max timestamp so far - outOfOrdernessMs - 1`)
+ * is emitted after every element: element i meets the watermark of elements 0..i-1
+ * (-Infinity for the first). A plain loop, independent of Weir.
+ */
+export function watermarksMet(timestamps: readonly number[], outOfOrdernessMs: number): number[] {
+  const met: number[] = [];
+  let max = Number.NEGATIVE_INFINITY;
+  for (const ts of timestamps) {
+    met.push(max - outOfOrdernessMs - 1);
+    if (ts > max) max = ts;
+  }
+  return met;
+}
+
+/**
+ * `lines` (a header and data lines) with data lines moved later: each `[from, by]` takes the data
+ * line at index `from` (0-based, header excluded, in the original order) and puts it `by` data
+ * lines further down. Moves are applied one after another.
+ */
+export function withRowsMovedLater(lines: readonly string[], moves: readonly (readonly [number, number])[]): string[] {
+  const [header = '', ...data] = lines;
+  for (const [from, by] of moves) {
+    const [row] = data.splice(from, 1);
+    if (row === undefined) throw new Error(`no data line ${from}`);
+    data.splice(from + by, 0, row);
+  }
+  return [header, ...data];
+}
+
+/** The non-empty lines of a (gzip) text file. */
+export function readLines(path: string): string[] {
+  return readText(path).split('\n').filter((l) => l !== '');
 }

@@ -151,3 +151,22 @@ test('a source emits each record before its watermark generator sees it (Flinkâ€
   // Record 10 arrives before watermark 10, record 20 after watermark 10, record 30 after 20.
   t.deepEqual(out, [Number.NEGATIVE_INFINITY, 10, 20]);
 });
+
+test('ingestion time: a timestamp assigner reading the environment clock stamps records when the source emits them', async (t) => {
+  // Flink 1.12+ replaces TimeCharacteristic.IngestionTime by a strategy whose assigner returns
+  // the current processing time at the source.
+  const clock = new ManualClock(5_000);
+  const env = StreamExecutionEnvironment.create({ parallelism: 2, clock });
+  const ingestion = WatermarkStrategy.forMonotonousTimestamps<string>().withTimestampAssigner(() => env.getClock().now());
+  class Stamp extends KeyedProcessFunction<string, string, [string, number | null]> {
+    processElement(v: string, ctx: KeyedProcessContext<string>, out: Collector<[string, number | null]>): void {
+      out.collect([v, ctx.timestamp()]);
+    }
+  }
+  const out = await env
+    .fromSource(new CollectionSource(['a', 'b', 'c']), ingestion, 'ingestion')
+    .keyBy((v) => v)
+    .process(new Stamp())
+    .executeAndCollect();
+  t.deepEqual(out.sort(), [['a', 5_000], ['b', 5_000], ['c', 5_000]]);
+});

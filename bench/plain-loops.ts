@@ -5,8 +5,9 @@
  * /work/shared/PERF-NOTES.md, "fused loop"), and their results are the expected results that
  * every Weir run is checked against.
  */
-import { DEFAULT_KEY_COUNT, type BenchRecord } from './generator-source.js';
-import type { ChainedResult, KeyedSumResult } from './pipelines.js';
+import { windowSlot } from './counting-sinks.js';
+import { DEFAULT_KEY_COUNT, type BenchRecord, type TimedRecord } from './generator-source.js';
+import { WINDOW_SIZE_MS, type ChainedResult, type KeyedSumResult, type WindowAggResult } from './pipelines.js';
 
 /** Records `0..records-1` → map(value × 2) → filter(value % 3 ≠ 0) → count and value sum. */
 export function runChainedPlain(records: number, keyCount = DEFAULT_KEY_COUNT): ChainedResult {
@@ -36,4 +37,19 @@ export function runKeyedSumPlain(records: number, keyCount = DEFAULT_KEY_COUNT):
     count++;
   }
   return { count, sums };
+}
+
+/**
+ * Records `0..records-1` with event time `floor(i / recordsPerMs)` → sum of `value` per (key,
+ * tumbling window of {@link WINDOW_SIZE_MS} ms) in a `Map` by {@link windowSlot}. `count` is the
+ * number of (key, window) pairs, i.e. the window results the Weir pipeline emits.
+ */
+export function runWindowAggPlain(records: number, recordsPerMs: number, keyCount = DEFAULT_KEY_COUNT): WindowAggResult {
+  const sums = new Map<number, number>();
+  for (let i = 0; i < records; i++) {
+    const r: TimedRecord = { key: i % keyCount, ts: Math.floor(i / recordsPerMs), value: i };
+    const slot = windowSlot(r.key, r.ts - (r.ts % WINDOW_SIZE_MS), WINDOW_SIZE_MS, keyCount);
+    sums.set(slot, (sums.get(slot) ?? 0) + r.value);
+  }
+  return { count: sums.size, sums, invalid: 0, invalidSamples: [], firedBeforeEnd: undefined };
 }

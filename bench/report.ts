@@ -1,5 +1,6 @@
 /**
- * What a benchmark run reports: the machine, one table row per benchmark on stdout, and a JSON
+ * What a benchmark run reports: the machine, one table row per throughput benchmark and per
+ * (rate, parallelism) of the latency benchmark on stdout, and a JSON
  * copy in `bench/results/<YYYY-MM-DD>-<hostname>.json` (one file per machine and day; a later run
  * that day overwrites the benchmarks it ran and keeps the others).
  */
@@ -34,8 +35,9 @@ export interface RunFigures {
   coresUsed: number;
 }
 
-/** The figures of one benchmark. */
-export interface BenchmarkReport {
+/** The figures of one throughput benchmark. */
+export interface ThroughputReport {
+  kind: 'throughput';
   name: string;
   title: string;
   parallelism: number;
@@ -45,12 +47,69 @@ export interface BenchmarkReport {
   warmupRecords: number;
   /** ISO 8601 time the benchmark finished. */
   measuredAt: string;
-  weir: { runs: RunFigures[]; medianRecordsPerSec: number; medianCoresUsed: number };
+  weir: {
+    runs: (RunFigures & { extras?: Record<string, number> })[];
+    medianRecordsPerSec: number;
+    medianCoresUsed: number;
+    /** Median of each extra figure over the runs (benchmark-specific, e.g. window results). */
+    extras?: Record<string, number>;
+  };
   plain: { runs: RunFigures[]; medianRecordsPerSec: number };
   /** Weir median / plain-loop median. */
   ratio: number;
-  target: { recordsPerSec: number; met: boolean };
+  /** The issue's target, or null where it gives none. */
+  target: { recordsPerSec: number; met: boolean } | null;
+  /** A remark for the table row (from the extras). */
+  note?: string;
 }
+
+/** Latency figures: one run's, or the medians over runs. */
+export interface LatencyFigures {
+  /** Target input rate, records/s. */
+  rate: number;
+  /** Records per run, settling time included. */
+  records: number;
+  /** Records / (last arrival − first reader start), records/s. */
+  achievedRate: number;
+  /** Percentiles over the records scheduled after the settling time, ms. */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** Largest latency during the settling time, ms. */
+  startupMaxMs: number;
+  /** Process CPU time / wall time. */
+  coresUsed: number;
+}
+
+/** The latency of one (rate, parallelism), or of the floor (no Weir) at one rate. */
+export interface LatencyRow {
+  /** Parallelism of every operator, or null for the floor. */
+  parallelism: number | null;
+  rate: number;
+  /** Every run; `loadAverage1m` is the 1-minute load average when it started. */
+  runs: (LatencyFigures & { spanMs: number; measuredRecords: number; loadAverage1m?: number })[];
+  /** Median of each figure over the runs. */
+  median: LatencyFigures;
+}
+
+/** The figures of the latency benchmark. */
+export interface LatencyReport {
+  kind: 'latency';
+  name: string;
+  title: string;
+  /** Measured seconds per run. */
+  durationS: number;
+  /** Seconds at the start of each run left out of the percentiles. */
+  settleS: number;
+  /** Seconds of the warm-up run per parallelism. */
+  warmupS: number;
+  measuredAt: string;
+  rows: LatencyRow[];
+}
+
+/** One benchmark's entry in the results. */
+export type BenchmarkReport = ThroughputReport | LatencyReport;
 
 /** The JSON file's content. */
 export interface ResultsFile {
@@ -92,23 +151,59 @@ export function formatRate(perSec: number): string {
 }
 
 /** One table row, e.g. `chained map→filter (p=1)   10,000,000 records   12.3 M records/s   plain loop 45.1 M/s   ratio 0.27 …`. */
-export function formatRow(r: BenchmarkReport, titleWidth: number): string {
-  return [
+export function formatRow(r: ThroughputReport, titleWidth: number): string {
+  const cells = [
     r.title.padEnd(titleWidth),
     `${r.records.toLocaleString('en-US')} records`.padStart(18),
     `${formatRate(r.weir.medianRecordsPerSec)} records/s`.padStart(17),
     `plain loop ${formatRate(r.plain.medianRecordsPerSec).padStart(7)}/s`,
     `ratio ${r.ratio.toFixed(2)}`,
     `cores used ${r.weir.medianCoresUsed.toFixed(2)}`,
-    `target ≥ ${r.target.recordsPerSec / 1e6} M/s: ${r.target.met ? 'met' : 'NOT MET'}`,
+  ];
+  if (r.target !== null) cells.push(`target ≥ ${r.target.recordsPerSec / 1e6} M/s: ${r.target.met ? 'met' : 'NOT MET'}`);
+  if (r.note !== undefined) cells.push(r.note);
+  return cells.join('   ');
+}
+
+/** Milliseconds with µs resolution: `0.012`, `1.234`, `123.4`. */
+export function formatMs(ms: number): string {
+  return ms < 100 ? ms.toFixed(3) : ms.toFixed(1);
+}
+
+/** One latency row, e.g. `  200,000/s   p=1     p50 0.003   p99 0.120   p99.9 2.846   max 4.110 ms   achieved 199,995/s   cores used 0.99`. */
+export function formatLatencyRow(row: LatencyRow): string {
+  const m = row.median;
+  return [
+    `  ${Math.round(row.rate).toLocaleString('en-US')}/s`.padEnd(14),
+    (row.parallelism === null ? 'floor' : `p=${row.parallelism}`).padEnd(5),
+    `p50 ${formatMs(m.p50Ms).padStart(7)}`,
+    `p99 ${formatMs(m.p99Ms).padStart(7)}`,
+    `p99.9 ${formatMs(m.p999Ms).padStart(7)}`,
+    `max ${formatMs(m.maxMs).padStart(7)} ms`,
+    `start-up max ${formatMs(m.startupMaxMs).padStart(7)} ms`,
+    `achieved ${Math.round(m.achievedRate).toLocaleString('en-US').padStart(9)}/s`,
+    `cores used ${m.coresUsed.toFixed(2)}`,
   ].join('   ');
 }
 
-/** The whole table: a header line with the machine, then one row per benchmark. */
+/** The whole table: a header line with the machine, one row per throughput benchmark, then the latency rows. */
 export function formatTable(machine: MachineInfo, reports: readonly BenchmarkReport[]): string {
-  const width = Math.max(0, ...reports.map((r) => r.title.length));
-  const lines = [formatMachine(machine), ...reports.map((r) => formatRow(r, width))];
-  lines.push('(median of the measured runs; records/s = source records / wall time; cores used = process CPU time / wall time of the Weir runs)');
+  const throughput = reports.filter((r): r is ThroughputReport => r.kind === 'throughput');
+  const latency = reports.filter((r): r is LatencyReport => r.kind === 'latency');
+  const width = Math.max(0, ...throughput.map((r) => r.title.length));
+  const lines = [formatMachine(machine)];
+  if (throughput.length > 0) {
+    lines.push(...throughput.map((r) => formatRow(r, width)));
+    lines.push('(median of the measured runs; records/s = source records / wall time; cores used = process CPU time / wall time of the Weir runs)');
+  }
+  for (const l of latency) {
+    lines.push(
+      `${l.title}, ${l.durationS} s measured per run after ${l.settleS} s settling (start-up max = max latency while settling); ` +
+        'latency = sink arrival − scheduled arrival, ms; floor = same source and sink joined by plain calls, no Weir',
+    );
+    lines.push(...l.rows.map(formatLatencyRow));
+    lines.push('(median over the measured runs of each figure; achieved = records / (last arrival − source start); cores used = process CPU time / wall time, ~1 whenever the source waits in setImmediate turns)');
+  }
   return lines.join('\n');
 }
 

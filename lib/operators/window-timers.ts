@@ -54,8 +54,9 @@ export class WindowTimers<W extends Window> {
       else this.service().registerProcessingTimeTimer(key, time);
       return;
     }
-    if (list.some((w) => w.toKey() === k)) return;
-    this.byTime.put(time, [...list, window]);
+    for (const w of list) if (w === window || w.toKey() === k) return;
+    list.push(window);
+    this.byTime.put(time, list); // a no-op copy-wise on the heap backend; durable backends need the write
   }
 
   /** Deletes the timer for `window` at `time` under the current key, if there is one. */

@@ -57,7 +57,10 @@ export class TimeWindow implements Window {
   constructor(start: number, end: number) {
     this.start = start;
     this.end = end;
+    this.key = undefined;
   }
+
+  private key: string | undefined;
 
   /** `end - 1`: the last millisecond inside the window (Flink `TimeWindow.maxTimestamp`). */
   maxTimestamp(): number {
@@ -92,7 +95,8 @@ export class TimeWindow implements Window {
    * with {@link TimeWindow.fromKey}.
    */
   toKey(): string {
-    return `${this.start}:${this.end}`;
+    // Cached: the window is immutable and its key is asked for on every element and timer.
+    return (this.key ??= `${this.start}:${this.end}`);
   }
 
   /** `TimeWindow{start=0, end=1000}`, as Flink prints it. */

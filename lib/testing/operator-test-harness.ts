@@ -23,8 +23,6 @@ import type {
   ProcessFunction,
   ReduceFunction,
 } from '../api/functions.js';
-import type { OutputTag } from '../api/output-tag.js';
-import { ConfigurationError } from '../errors.js';
 import { FilterOperator } from '../operators/filter-operator.js';
 import { FlatMapOperator } from '../operators/flat-map-operator.js';
 import { MapOperator } from '../operators/map-operator.js';
@@ -33,7 +31,7 @@ import { ReduceOperator } from '../operators/reduce-operator.js';
 import type { OperatorContext, OperatorFactory, StreamOperator } from '../operators/stream-operator.js';
 import { ManualClock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
-import { RecordingOutput, type HarnessOutputElement, type HarnessRecord } from './harness-output.js';
+import { named, OperatorTestHarnessBase } from './harness-base.js';
 import { HarnessRuntime } from './harness-runtime.js';
 
 /**
@@ -77,7 +75,7 @@ export type KeyedOperatorTestHarnessOptions = Omit<OperatorTestHarnessOptions, '
  * The harness lifecycle: `created` (operator constructed, Flink's setup) → `open` → `input-ended`
  * → `closed`. Records and watermarks are accepted only while `open`.
  */
-export type HarnessLifecycle = 'created' | 'open' | 'input-ended' | 'closed';
+export type { HarnessLifecycle } from './harness-base.js';
 
 /**
  * Test harness for one one-input operator of one subtask (Flink's
@@ -134,15 +132,10 @@ export type HarnessLifecycle = 'created' | 'open' | 'input-ended' | 'closed';
  * await h.close();
  * ```
  */
-export class OneInputOperatorTestHarness<IN, OUT> {
-  private readonly rt: HarnessRuntime;
-  private readonly output = new RecordingOutput<OUT>();
-  private readonly context: OperatorContext;
+export class OneInputOperatorTestHarness<IN, OUT> extends OperatorTestHarnessBase<OUT> {
   private readonly operator: StreamOperator<IN>;
   private readonly keySelector: KeySelector<IN, unknown> | undefined;
   private watermark = NO_TIMESTAMP;
-  private lifecycle: HarnessLifecycle = 'created';
-  private busy: string | undefined;
 
   /**
    * Builds the operator context and calls `factory` once, as a subtask does when it builds its
@@ -153,10 +146,9 @@ export class OneInputOperatorTestHarness<IN, OUT> {
    *   or subtask index, or whatever the factory throws.
    */
   constructor(factory: OperatorFactory<IN, OUT>, options: OperatorTestHarnessOptions<IN> = {}) {
+    super(new HarnessRuntime(options, options.keySelector !== undefined));
     this.keySelector = options.keySelector;
-    this.rt = new HarnessRuntime(options, options.keySelector !== undefined);
-    this.context = this.rt.context;
-    this.operator = factory(this.context, this.output);
+    this.operator = factory(this.rt.context, this.output);
   }
 
   /**
@@ -272,22 +264,6 @@ export class OneInputOperatorTestHarness<IN, OUT> {
   }
 
   /**
-   * Moves processing time to `timeMs` (epoch ms) and fires, in time order, every
-   * processing-time timer and callback due on the way: time stops at each due time, where the
-   * due callbacks run first (in registration order), then the operator's keyed processing-time
-   * timers (in timestamp order, key context set); async handlers are awaited before time moves
-   * on, and timers registered while firing fire too if due by `timeMs`. Each handler sees
-   * `currentProcessingTime()` equal to its step's time. Flink's harness `setProcessingTime`.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when `timeMs` is before the current processing
-   *   time or the harness is closed.
-   */
-  async setProcessingTime(timeMs: number): Promise<void> {
-    await this.run('setProcessingTime()', ['created', 'open', 'input-ended'], async () => {
-      await this.rt.advanceProcessingTime(timeMs);
-    });
-  }
-
-  /**
    * Tells the operator that its input ended (Flink's `BoundedOneInput.endInput`); it may still
    * emit. Does not send the maximal watermark.
    * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the harness is not open.
@@ -299,79 +275,9 @@ export class OneInputOperatorTestHarness<IN, OUT> {
     });
   }
 
-  /**
-   * Cancels pending timers and callbacks and closes the operator (and its rich function). Safe to
-   * call in any state, also after a failure (as the runtime does); a second call does nothing.
-   */
-  async close(): Promise<void> {
-    if (this.lifecycle === 'closed') return;
-    await this.run('close()', ['created', 'open', 'input-ended'], async () => {
-      this.lifecycle = 'closed';
-      this.rt.dispose();
-      await this.operator.close();
-    });
-  }
-
-  /**
-   * Everything emitted on the main output so far, records and watermarks in emission order
-   * (Flink's `getOutput()`). A copy: later emissions do not change it; see {@link clearOutput}.
-   */
-  extractOutput(): HarnessOutputElement<OUT>[] {
-    return this.output.main.slice();
-  }
-
-  /** The records (with timestamps) of the main output, without watermarks (Flink's `extractOutputStreamRecords()`). */
-  extractOutputRecords(): HarnessRecord<OUT>[] {
-    return this.output.main.filter((e): e is HarnessRecord<OUT> => e.kind === 'record');
-  }
-
-  /** The values of the main output's records, in order (Flink's `extractOutputValues()`). */
-  extractOutputValues(): OUT[] {
-    return this.extractOutputRecords().map((r) => r.value);
-  }
-
-  /** Records sent to side output `tag` (matched by id), in order; `[]` when none (Flink's `getSideOutput(tag)`). */
-  getSideOutput<X>(tag: OutputTag<X>): HarnessRecord<X>[] {
-    return ((this.output.side.get(tag.id) ?? []) as HarnessRecord<X>[]).slice();
-  }
-
-  /** Forgets the main and side output recorded so far (Flink's `getOutput().clear()`). */
-  clearOutput(): void {
-    this.output.clear();
-  }
-
-  /**
-   * Number of (state, key) entries in the keyed state backend (Flink's `numKeyedStateEntries()`);
-   * cleared state does not count.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) on a non-keyed harness.
-   */
-  numKeyedStateEntries(): number {
-    return this.rt.keyedStateEntries();
-  }
-
-  /** Number of registered, not yet fired or deleted, event-time timers (Flink's `numEventTimeTimers()`). */
-  numEventTimeTimers(): number {
-    return this.rt.timerCount().event;
-  }
-
-  /** Number of registered, not yet fired or deleted, processing-time timers (Flink's `numProcessingTimeTimers()`). */
-  numProcessingTimeTimers(): number {
-    return this.rt.timerCount().processing;
-  }
-
-  /** Current processing time, epoch ms. */
-  getProcessingTime(): number {
-    return this.rt.clock.now();
-  }
-
   /** The highest watermark given to {@link processWatermark} (epoch ms); `-Infinity` (`NO_TIMESTAMP`) before the first. */
   getCurrentWatermark(): number {
     return this.watermark;
-  }
-
-  /** The harness's lifecycle state. */
-  getLifecycle(): HarnessLifecycle {
-    return this.lifecycle;
   }
 
   /** The operator under test (Flink's `getOneInputOperator()`). */
@@ -379,39 +285,7 @@ export class OneInputOperatorTestHarness<IN, OUT> {
     return this.operator;
   }
 
-  /** The context the operator was built with (subtask index, parallelism, clock, keyed backend…). */
-  getOperatorContext(): OperatorContext {
-    return this.context;
+  protected closeOperator(): void | Promise<void> {
+    return this.operator.close();
   }
-
-  /** Locations the operator reported with `ctx.reportOutput` (sinks), in order. */
-  getReportedOutputs(): string[] {
-    return this.rt.reportedOutputs.slice();
-  }
-
-  /** Messages the operator sent to the job with `ctx.sendToJob` (the collect sink), in order. */
-  getMessagesToJob(): unknown[] {
-    return this.rt.messagesToJob.slice();
-  }
-
-  /** Runs `body` as the only call in progress, in one of the `allowed` lifecycle states. */
-  private async run(method: string, allowed: HarnessLifecycle[], body: () => Promise<void>): Promise<void> {
-    if (this.busy !== undefined) {
-      throw new ConfigurationError(`operator '${this.context.operatorName}': ${method} called while ${this.busy} is still running; await each harness call`);
-    }
-    if (!allowed.includes(this.lifecycle)) {
-      throw new ConfigurationError(`operator '${this.context.operatorName}': ${method} is not allowed when the harness is ${this.lifecycle} (allowed: ${allowed.join(', ')})`);
-    }
-    this.busy = method;
-    try {
-      await body();
-    } finally {
-      this.busy = undefined;
-    }
-  }
-}
-
-/** The static constructors' default operator name, unless the options give one. */
-function named<O extends { operatorName?: string | undefined }>(name: string, options: O | undefined): O & { operatorName: string } {
-  return { ...(options ?? ({} as O)), operatorName: options?.operatorName ?? name };
 }

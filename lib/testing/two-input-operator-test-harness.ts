@@ -19,19 +19,17 @@
  */
 import type { CoFlatMapFunction, CoMapFunction, ProcessJoinFunctionSpec } from '../api/co-functions.js';
 import type { FunctionClass, KeySelector } from '../api/functions.js';
-import type { OutputTag } from '../api/output-tag.js';
 import { ConfigurationError } from '../errors.js';
 import { CoBroadcastOperator } from '../operators/co-broadcast-operator.js';
 import { CoFlatMapOperator, CoMapOperator } from '../operators/co-map-operator.js';
 import { CoProcessOperator } from '../operators/co-process-operator.js';
 import { IntervalJoinOperator, type IntervalJoinOptions } from '../operators/interval-join-operator.js';
-import type { OperatorContext, TwoInputOperatorFactory, TwoInputStreamOperator } from '../operators/stream-operator.js';
+import type { TwoInputOperatorFactory, TwoInputStreamOperator } from '../operators/stream-operator.js';
 import type { MapStateDescriptor } from '../state/descriptors.js';
 import { CombinedWatermarkStatus } from '../time/combined-watermark.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
-import { RecordingOutput, type HarnessOutputElement, type HarnessRecord } from './harness-output.js';
 import { HarnessRuntime, type HarnessRuntimeOptions } from './harness-runtime.js';
-import type { HarnessLifecycle } from './operator-test-harness.js';
+import { named, OperatorTestHarnessBase } from './harness-base.js';
 
 /** Options of a two-input harness: where the operator sits and, for a keyed one, each input's key. */
 export interface TwoInputOperatorTestHarnessOptions<IN1 = unknown, IN2 = unknown> extends HarnessRuntimeOptions {
@@ -49,16 +47,12 @@ export interface TwoInputOperatorTestHarnessOptions<IN1 = unknown, IN2 = unknown
  *
  * @typeParam IN1 records of input 1. @typeParam IN2 records of input 2. @typeParam OUT main output.
  */
-export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
-  private readonly rt: HarnessRuntime;
-  private readonly output = new RecordingOutput<OUT>();
+export class TwoInputOperatorTestHarness<IN1, IN2, OUT> extends OperatorTestHarnessBase<OUT> {
   private readonly operator: TwoInputStreamOperator<IN1, IN2>;
   private readonly keySelector1: KeySelector<IN1, unknown> | undefined;
   private readonly keySelector2: KeySelector<IN2, unknown> | undefined;
   private readonly combined = new CombinedWatermarkStatus(2);
   private readonly ended = new Set<1 | 2>();
-  private lifecycle: HarnessLifecycle = 'created';
-  private busy: string | undefined;
 
   /**
    * Builds the operator context and calls `factory` once (Flink's harness `setup()`); keyed when a
@@ -66,9 +60,9 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
    * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an invalid parallelism, max parallelism or subtask index.
    */
   constructor(factory: TwoInputOperatorFactory<IN1, IN2, OUT>, options: TwoInputOperatorTestHarnessOptions<IN1, IN2> = {}) {
+    super(new HarnessRuntime(options, options.keySelector1 !== undefined || options.keySelector2 !== undefined));
     this.keySelector1 = options.keySelector1;
     this.keySelector2 = options.keySelector2;
-    this.rt = new HarnessRuntime(options, options.keySelector1 !== undefined || options.keySelector2 !== undefined);
     this.operator = factory(this.rt.context, this.output);
   }
 
@@ -177,11 +171,6 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
     });
   }
 
-  /** Moves processing time to `timeMs`, firing due timers and callbacks on the way (see `OneInputOperatorTestHarness.setProcessingTime`). */
-  async setProcessingTime(timeMs: number): Promise<void> {
-    await this.run('setProcessingTime()', ['created', 'open', 'input-ended'], () => this.rt.advanceProcessingTime(timeMs));
-  }
-
   /** Ends input `inputIndex` (Flink's `BoundedMultiInput.endInput`); once per input. Sends no watermark. */
   async endInput(inputIndex: 1 | 2): Promise<void> {
     await this.run(`endInput(${inputIndex})`, ['open'], async () => {
@@ -190,61 +179,6 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
       await this.operator.endInput(inputIndex);
       if (this.ended.size === 2) this.lifecycle = 'input-ended';
     });
-  }
-
-  /** Cancels timers and closes the operator; safe in any state, a second call does nothing. */
-  async close(): Promise<void> {
-    if (this.lifecycle === 'closed') return;
-    await this.run('close()', ['created', 'open', 'input-ended'], async () => {
-      this.lifecycle = 'closed';
-      this.rt.dispose();
-      await this.operator.close();
-    });
-  }
-
-  /** Main output so far, records and watermarks in emission order (a copy). */
-  extractOutput(): HarnessOutputElement<OUT>[] {
-    return this.output.main.slice();
-  }
-
-  /** Main-output records with timestamps, without watermarks. */
-  extractOutputRecords(): HarnessRecord<OUT>[] {
-    return this.output.main.filter((e): e is HarnessRecord<OUT> => e.kind === 'record');
-  }
-
-  /** Values of the main-output records, in order. */
-  extractOutputValues(): OUT[] {
-    return this.extractOutputRecords().map((r) => r.value);
-  }
-
-  /** Records sent to side output `tag`, in order. */
-  getSideOutput<X>(tag: OutputTag<X>): HarnessRecord<X>[] {
-    return ((this.output.side.get(tag.id) ?? []) as HarnessRecord<X>[]).slice();
-  }
-
-  /** Forgets the output recorded so far. */
-  clearOutput(): void {
-    this.output.clear();
-  }
-
-  /** Number of (state, key) entries of the keyed backend. @throws ConfigurationError on a non-keyed harness. */
-  numKeyedStateEntries(): number {
-    return this.rt.keyedStateEntries();
-  }
-
-  /** Live event-time timers. */
-  numEventTimeTimers(): number {
-    return this.rt.timerCount().event;
-  }
-
-  /** Live processing-time timers. */
-  numProcessingTimeTimers(): number {
-    return this.rt.timerCount().processing;
-  }
-
-  /** Current processing time, epoch ms. */
-  getProcessingTime(): number {
-    return this.rt.clock.now();
   }
 
   /** The combined watermark the operator has seen (-Infinity before the first). */
@@ -257,14 +191,8 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
     return this.operator;
   }
 
-  /** The context the operator was built with. */
-  getOperatorContext(): OperatorContext {
-    return this.rt.context;
-  }
-
-  /** The harness's lifecycle state. */
-  getLifecycle(): HarnessLifecycle {
-    return this.lifecycle;
+  protected closeOperator(): void | Promise<void> {
+    return this.operator.close();
   }
 
   private async watermark(input: 0 | 1, watermark: number): Promise<void> {
@@ -277,20 +205,4 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> {
   private checkOpen(inputIndex: 1 | 2): void {
     if (this.ended.has(inputIndex)) throw new ConfigurationError(`operator '${this.rt.context.operatorName}': input ${inputIndex} has ended`);
   }
-
-  private async run(method: string, allowed: HarnessLifecycle[], body: () => Promise<void>): Promise<void> {
-    const name = this.rt.context.operatorName;
-    if (this.busy !== undefined) throw new ConfigurationError(`operator '${name}': ${method} called while ${this.busy} is still running; await each harness call`);
-    if (!allowed.includes(this.lifecycle)) throw new ConfigurationError(`operator '${name}': ${method} is not allowed when the harness is ${this.lifecycle} (allowed: ${allowed.join(', ')})`);
-    this.busy = method;
-    try {
-      await body();
-    } finally {
-      this.busy = undefined;
-    }
-  }
-}
-
-function named<O extends { operatorName?: string | undefined }>(name: string, options: O | undefined): O & { operatorName: string } {
-  return { ...(options ?? ({} as O)), operatorName: options?.operatorName ?? name };
 }

@@ -68,7 +68,7 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
         return r;
       };
       return {
-        contents: (store) => new ReduceContents(store, reduce),
+        contents: (store) => new SingleValueContents(store, store.getReducingState(new ReducingStateDescriptor<unknown>(CONTENTS, reduce)), true),
         fold: (values) => {
           if (values.length === 0) return undefined; // Flink would emit null
           let acc = values[0];
@@ -87,7 +87,7 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
       }
       const sync = syncAggregate(agg!, ctx);
       return {
-        contents: (store) => new AggregateContents(store, sync),
+        contents: (store) => new SingleValueContents(store, store.getAggregatingState(CONTENTS, sync), false),
         fold: (values) => {
           let acc = sync.createAccumulator();
           for (const v of values) acc = sync.add(v, acc);
@@ -102,112 +102,83 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
 
 /** Contents of an evicting window: every element with its timestamp, in arrival order. */
 export function timestampedContents(store: NamespacedStateStore): WindowContents<TimestampedValue<unknown>[]> {
-  const state = store.getListState(new ListStateDescriptor<TimestampedValue<unknown>>(CONTENTS));
-  return {
-    add(ns, value, timestamp) {
-      store.namespace = ns;
-      state.add({ value, timestamp });
-    },
-    get(ns) {
-      store.namespace = ns;
-      const l = state.get();
-      return l.length === 0 ? undefined : l;
-    },
-    set(ns, contents) {
-      store.namespace = ns;
-      state.update(contents);
-    },
-    clear(ns) {
-      store.namespace = ns;
-      state.clear();
-    },
-    merge: (target, sources) => store.mergeNamespaces(CONTENTS, target, sources),
-  };
+  return new ListContents<TimestampedValue<unknown>>(store, (value, timestamp) => ({ value, timestamp }));
 }
 
-class ListContents implements WindowContents<unknown[]> {
-  private readonly state;
-  constructor(private readonly store: NamespacedStateStore) {
-    this.state = store.getListState(new ListStateDescriptor<unknown>(CONTENTS));
-  }
-  add(ns: string, value: unknown): void {
+/** The state calls every kind of contents shares; `ns` selects the window under the current key. */
+interface NamespacedState<V> {
+  add(value: V): void;
+  clear(): void;
+}
+
+/** Common addressing, clearing and merging of one window's contents state. */
+abstract class NamespacedContents<V, S> implements WindowContents<S> {
+  constructor(
+    protected readonly store: NamespacedStateStore,
+    protected readonly state: NamespacedState<V>,
+  ) {}
+  protected abstract read(): S | undefined;
+  protected abstract wrap(value: unknown, timestamp: number): V;
+  abstract set(ns: string, contents: S): void;
+  add(ns: string, value: unknown, timestamp: number): void {
     this.store.namespace = ns;
-    this.state.add(value);
+    this.state.add(this.wrap(value, timestamp));
   }
-  get(ns: string): unknown[] | undefined {
+  get(ns: string): S | undefined {
     this.store.namespace = ns;
-    const l = this.state.get();
+    return this.read();
+  }
+  clear(ns: string): void {
+    this.store.namespace = ns;
+    this.state.clear();
+  }
+  merge(target: string, sources: readonly string[]): void {
+    this.store.mergeNamespaces(CONTENTS, target, sources);
+  }
+}
+
+/** Every element (optionally wrapped, e.g. with its timestamp), in arrival order. */
+class ListContents<V = unknown> extends NamespacedContents<V, V[]> {
+  private readonly list;
+  constructor(store: NamespacedStateStore, private readonly wrapValue: (value: unknown, timestamp: number) => V = (v) => v as V) {
+    const list = store.getListState(new ListStateDescriptor<V>(CONTENTS));
+    super(store, list);
+    this.list = list;
+  }
+  protected wrap(value: unknown, timestamp: number): V {
+    return this.wrapValue(value, timestamp);
+  }
+  protected read(): V[] | undefined {
+    const l = this.list.get();
     return l.length === 0 ? undefined : l;
   }
-  set(ns: string, contents: unknown[]): void {
+  set(ns: string, contents: V[]): void {
     this.store.namespace = ns;
-    this.state.update(contents);
-  }
-  clear(ns: string): void {
-    this.store.namespace = ns;
-    this.state.clear();
-  }
-  merge(target: string, sources: readonly string[]): void {
-    this.store.mergeNamespaces(CONTENTS, target, sources);
+    this.list.update(contents);
   }
 }
 
-class ReduceContents implements WindowContents<unknown[]> {
-  private readonly state;
+/** One incrementally folded value (reduce or aggregate); the window function sees `[value]`. */
+class SingleValueContents extends NamespacedContents<unknown, unknown[]> {
   constructor(
-    private readonly store: NamespacedStateStore,
-    reduce: (a: unknown, b: unknown) => unknown,
+    store: NamespacedStateStore,
+    private readonly single: NamespacedState<unknown> & { get(): unknown },
+    private readonly replaceable: boolean,
   ) {
-    this.state = store.getReducingState(new ReducingStateDescriptor<unknown>(CONTENTS, reduce));
+    super(store, single);
   }
-  add(ns: string, value: unknown): void {
-    this.store.namespace = ns;
-    this.state.add(value);
+  protected wrap(value: unknown): unknown {
+    return value;
   }
-  get(ns: string): unknown[] | undefined {
-    this.store.namespace = ns;
-    const v = this.state.get();
+  protected read(): unknown[] | undefined {
+    const v = this.single.get();
     return v === null ? undefined : [v];
   }
+  /** Reducing contents can be rebuilt from elements; an accumulator cannot. */
   set(ns: string, contents: unknown[]): void {
+    if (!this.replaceable) throw new Error('aggregating window contents cannot be replaced');
     this.clear(ns);
-    for (const v of contents) this.state.add(v);
-  }
-  clear(ns: string): void {
-    this.store.namespace = ns;
-    this.state.clear();
-  }
-  merge(target: string, sources: readonly string[]): void {
-    this.store.mergeNamespaces(CONTENTS, target, sources);
-  }
-}
-
-class AggregateContents implements WindowContents<unknown[]> {
-  private readonly state;
-  constructor(
-    private readonly store: NamespacedStateStore,
-    fn: AggregateFunction<unknown, unknown, unknown>,
-  ) {
-    this.state = store.getAggregatingState(CONTENTS, fn);
-  }
-  add(ns: string, value: unknown): void {
-    this.store.namespace = ns;
-    this.state.add(value);
-  }
-  get(ns: string): unknown[] | undefined {
-    this.store.namespace = ns;
-    const v = this.state.get();
-    return v === null ? undefined : [v];
-  }
-  set(): void {
-    throw new Error('aggregating window contents cannot be replaced');
-  }
-  clear(ns: string): void {
-    this.store.namespace = ns;
-    this.state.clear();
-  }
-  merge(target: string, sources: readonly string[]): void {
-    this.store.mergeNamespaces(CONTENTS, target, sources);
+    for (const v of contents) this.single.add(v);
   }
 }
 

@@ -18,16 +18,29 @@ import { TimerHeap } from '../time/timer-heap.js';
 import { InternalTimerService, type TimerTarget } from '../time/timer-service.js';
 import { SteppingClock } from './stepping-clock.js';
 
-/** Where the operator under test sits; see `OperatorTestHarnessOptions` for each field's default. */
+/** Where the operator under test sits, and the context it sees. */
 export interface HarnessRuntimeOptions {
+  /** Parallelism of the operator (default 1). */
   parallelism?: number | undefined;
+  /** Number of key groups (default Flink's `computeDefaultMaxParallelism(parallelism)`, 128 for small parallelism). */
   maxParallelism?: number | undefined;
+  /**
+   * Index of the subtask the harness plays, in `[0, parallelism)` (default 0). A keyed harness
+   * owns the key groups `computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism,
+   * subtaskIndex)` and rejects records whose key falls outside them.
+   */
   subtaskIndex?: number | undefined;
+  /** Operator name in the context and in error messages (default: the DataStream API's name, `'Operator'` for {@link OneInputOperatorTestHarness.forOperator}). */
   operatorName?: string | undefined;
+  /** Operator uid (default the operator name). */
   uid?: string | undefined;
+  /** Job name seen by `getRuntimeContext().getJobName()` (default `'test-job'`). */
   jobName?: string | undefined;
+  /** Attempt number in the context (default 0). */
   attemptNumber?: number | undefined;
+  /** Initial processing time, epoch ms (default 0). */
   initialProcessingTime?: number | undefined;
+  /** Parent container for user function classes; the harness resolves through a child of it (default tsyringe's root container). */
   container?: DependencyContainer | undefined;
 }
 

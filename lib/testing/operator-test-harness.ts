@@ -12,7 +12,6 @@
  * operator methods run concurrently.
  */
 import 'reflect-metadata';
-import type { DependencyContainer } from 'tsyringe';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -32,40 +31,18 @@ import type { OperatorContext, OperatorFactory, StreamOperator } from '../operat
 import { ManualClock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 import { named, OperatorTestHarnessBase } from './harness-base.js';
-import { HarnessRuntime } from './harness-runtime.js';
+import { HarnessRuntime, type HarnessRuntimeOptions } from './harness-runtime.js';
 
 /**
  * Where the operator under test sits and what it may use. Every field is optional.
  */
-export interface OperatorTestHarnessOptions<IN = unknown> {
+export interface OperatorTestHarnessOptions<IN = unknown> extends HarnessRuntimeOptions {
   /**
    * Makes the operator keyed (Flink's `KeyedOneInputStreamOperatorTestHarness`): the harness
    * keeps a heap keyed-state backend and sets the current key to `keySelector(value)` before each
    * record. Required for keyed state and timers.
    */
   keySelector?: KeySelector<IN, unknown> | undefined;
-  /** Parallelism of the operator (default 1). */
-  parallelism?: number | undefined;
-  /** Number of key groups (default Flink's `computeDefaultMaxParallelism(parallelism)`, 128 for small parallelism). */
-  maxParallelism?: number | undefined;
-  /**
-   * Index of the subtask the harness plays, in `[0, parallelism)` (default 0). A keyed harness
-   * owns the key groups `computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism,
-   * subtaskIndex)` and rejects records whose key falls outside them.
-   */
-  subtaskIndex?: number | undefined;
-  /** Operator name in the context and in error messages (default: the DataStream API's name, `'Operator'` for {@link OneInputOperatorTestHarness.forOperator}). */
-  operatorName?: string | undefined;
-  /** Operator uid (default the operator name). */
-  uid?: string | undefined;
-  /** Job name seen by `getRuntimeContext().getJobName()` (default `'test-job'`). */
-  jobName?: string | undefined;
-  /** Attempt number in the context (default 0). */
-  attemptNumber?: number | undefined;
-  /** Initial processing time, epoch ms (default 0). */
-  initialProcessingTime?: number | undefined;
-  /** Parent container for user function classes; the harness resolves through a child of it (default tsyringe's root container). */
-  container?: DependencyContainer | undefined;
 }
 
 /** The harness's options without the key selector (passed separately to the keyed constructors). */

@@ -285,9 +285,18 @@ function operatorInput(operator: StreamOperator<unknown>, output: Output<unknown
 
 /** Sets the key context before a keyed operator sees a record (Flink's setKeyContextElement). */
 function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, node: StreamNode, output: Output<unknown>): Input {
-  const backend = ctx.keyedBackend!;
-  const keyOf = node.stateKeySelector!;
   const watermark = operatorInput(operator, output);
+  return withKeyContext(ctx, ctx.keyedBackend!, node.stateKeySelector!, (v, ts) => operator.processElement(v, ts), (wm) => watermark.processWatermark(wm));
+}
+
+/** An input that sets the current key from `keyOf(record)` (failures name the record) before `process`. */
+function withKeyContext(
+  ctx: OperatorContext,
+  backend: NonNullable<OperatorContext['keyedBackend']>,
+  keyOf: (v: unknown) => unknown,
+  process: (v: unknown, ts: number) => void | Promise<void>,
+  processWatermark: (wm: number) => void | Promise<void>,
+): Input {
   return {
     processElement(value, timestamp) {
       try {
@@ -295,9 +304,9 @@ function keyedInput(operator: StreamOperator<unknown>, ctx: OperatorContext, nod
       } catch (err) {
         throw userError(ctx, value, err);
       }
-      return operator.processElement(value, timestamp);
+      return process(value, timestamp);
     },
-    processWatermark: (wm) => watermark.processWatermark(wm),
+    processWatermark,
   };
 }
 
@@ -312,17 +321,7 @@ function twoInputAdapters(operator: TwoInputStreamOperator<unknown, unknown>, ct
   const backend = ctx.keyedBackend;
   const adapter = (keyOf: ((v: unknown) => unknown) | undefined, process: (v: unknown, ts: number) => void | Promise<void>): Input => {
     if (keyOf === undefined || backend === undefined) return { processElement: process, processWatermark };
-    return {
-      processElement(value, timestamp) {
-        try {
-          backend.setCurrentKey(keyOf(value));
-        } catch (err) {
-          throw userError(ctx, value, err);
-        }
-        return process(value, timestamp);
-      },
-      processWatermark,
-    };
+    return withKeyContext(ctx, backend, keyOf, process, processWatermark);
   };
   return [
     adapter(node.stateKeySelector, (v, ts) => operator.processElement1(v, ts)),

@@ -100,6 +100,45 @@ export class ActorNotFoundError extends WeirError {
   }
 }
 
+/**
+ * A snapshot (checkpoint or savepoint file, metadata or state part) is unreadable: wrong magic or
+ * format version, checksum mismatch (corruption, truncation) or undecodable content. `path` names
+ * the file when there is one.
+ */
+export class SnapshotFormatError extends WeirError {
+  readonly path: string | undefined;
+  constructor(message: string, path?: string, options?: { cause?: unknown }) {
+    super('WEIR_ERR_SNAPSHOT_FORMAT', path !== undefined ? `${path}: ${message}` : message, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A checkpoint could not complete (Flink's `CheckpointException` with a `CheckpointFailureReason`):
+ * `reason` is one of `'CHECKPOINT_EXPIRED'` (timeout), `'CHECKPOINT_DECLINED'` (a subtask failed to
+ * snapshot), `'IO_EXCEPTION'` (storage), `'JOB_FAILOVER'` (the job restarted meanwhile),
+ * `'TOO_MANY_CHECKPOINT_REQUESTS'`, `'CHECKPOINT_SUBSUMED'`.
+ */
+export class CheckpointError extends WeirError {
+  constructor(
+    readonly reason: 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'IO_EXCEPTION' | 'JOB_FAILOVER' | 'TOO_MANY_CHECKPOINT_REQUESTS' | 'CHECKPOINT_SUBSUMED' | 'TOO_MANY_FAILURES',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('WEIR_ERR_CHECKPOINT', `${reason}: ${message}`, options);
+  }
+}
+
+/**
+ * Restoring a savepoint or checkpoint failed: state of an operator `uid` that the job no longer has
+ * (without `allowNonRestoredState`), a max-parallelism change, or no readable checkpoint.
+ */
+export class RestoreError extends WeirError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WEIR_ERR_RESTORE', message, options);
+  }
+}
+
 /** Plain-data form of an error, safe to encode with cbor-x across threads and hosts. */
 export interface EncodedError {
   code: string;

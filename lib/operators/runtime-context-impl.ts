@@ -1,7 +1,7 @@
 /** The {@link RuntimeContext} handed to rich functions, backed by the operator context. */
 import type { RuntimeContext, TaskInfo } from '../api/runtime-context.js';
 import { ConfigurationError } from '../errors.js';
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { OperatorContext } from './stream-operator.js';
 
 export function createRuntimeContext(ctx: OperatorContext): RuntimeContext {
@@ -12,7 +12,7 @@ export function createRuntimeContext(ctx: OperatorContext): RuntimeContext {
     maxNumberOfParallelSubtasks: ctx.maxParallelism,
     attemptNumber: ctx.attemptNumber,
   };
-  const backend = (): HeapKeyedStateBackend => {
+  const backend = (): KeyedStateBackend => {
     if (ctx.keyedBackend === undefined) {
       throw new ConfigurationError(`operator '${ctx.operatorName}': keyed state is only available on a keyed stream (use keyBy() first)`);
     }

@@ -1,10 +1,13 @@
 /**
  * The operator contract (Flink's StreamOperator / OneInputStreamOperator), guaranteed by the
- * subtask's mailbox: setup (constructor) → open → processElement… → endInput → close. No two
- * methods of one operator ever run concurrently. Methods may return a Promise; the subtask awaits
+ * subtask's mailbox: setup (constructor) → initializeState → open → processElement… (with
+ * prepareSnapshotPreBarrier → snapshotState at each checkpoint barrier, notifyCheckpointComplete /
+ * notifyCheckpointAborted later) → endInput → close. No two methods of one operator ever run
+ * concurrently. Methods may return a Promise; the subtask awaits
  * it before the next record (order is kept), and synchronous operators pay nothing for that.
  */
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
+import type { OperatorStateStore } from '../state/operator-state-store.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { InternalTimerService, TimerTarget } from '../time/timer-service.js';
 
@@ -28,7 +31,9 @@ export interface OperatorContext {
   readonly attemptNumber: number;
   readonly clock: Clock;
   /** Present on keyed operators (after `keyBy`). */
-  readonly keyedBackend: HeapKeyedStateBackend | undefined;
+  readonly keyedBackend: KeyedStateBackend | undefined;
+  /** The operator's non-keyed state: list, union-list and broadcast states (Flink's OperatorStateStore). */
+  readonly operatorStateStore: OperatorStateStore;
   /** Creates a user function object from a class (through the job's tsyringe container). */
   instantiate<T>(cls: new (...args: never[]) => T): T;
   /** Records where a sink wrote (a path), for the job result and `weir run`. */
@@ -47,8 +52,48 @@ export interface OperatorContext {
   registerProcessingTimeCallback(time: number, callback: () => void | Promise<void>): TimerHandle;
 }
 
+/** What a snapshot is taken for (Flink's StateSnapshotContext / FunctionSnapshotContext). */
+export interface StateSnapshotContext {
+  /** The checkpoint's id (ascending within a job). */
+  readonly checkpointId: number;
+  /** When the coordinator triggered it, epoch ms. */
+  readonly checkpointTimestamp: number;
+  /** True for a savepoint. */
+  readonly isSavepoint: boolean;
+}
+
+/** What an operator gets before open to create or restore its state (Flink's StateInitializationContext). */
+export interface StateInitializationContext {
+  /** True when the subtask was restored from a checkpoint or savepoint (also when this operator had no state in it). */
+  readonly isRestored: boolean;
+  /** The restored checkpoint's id, when restored. */
+  readonly restoredCheckpointId: number | undefined;
+  readonly operatorStateStore: OperatorStateStore;
+  /** The keyed backend on keyed operators. */
+  readonly keyedStateBackend: KeyedStateBackend | undefined;
+}
+
+/**
+ * The checkpoint part of the operator contract (Flink's StreamOperator snapshot methods and
+ * CheckpointListener), all optional. Keyed and operator state held in the context's stores is
+ * snapshotted by the runtime; these hooks are for state kept elsewhere (a source reader's
+ * position, a sink's open transaction).
+ */
+export interface CheckpointedOperator {
+  /** After restore of the stores, before open. */
+  initializeState?(ctx: StateInitializationContext): void | Promise<void>;
+  /** At the barrier, before it is forwarded downstream: flush what must travel ahead of it (Flink's prepareSnapshotPreBarrier). */
+  prepareSnapshotPreBarrier?(checkpointId: number): void | Promise<void>;
+  /** At the barrier: move state into the operator state store (the runtime then copies the stores). */
+  snapshotState?(ctx: StateSnapshotContext): void | Promise<void>;
+  /** Every subtask acknowledged checkpoint `checkpointId` and its metadata is durable (commit point of two-phase commit). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint `checkpointId` was aborted. */
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
+}
+
 /** A one-input operator (Flink's OneInputStreamOperator with BoundedOneInput); see the module docstring. */
-export interface StreamOperator<IN> {
+export interface StreamOperator<IN> extends CheckpointedOperator {
   open(): void | Promise<void>;
   processElement(value: IN, timestamp: number): void | Promise<void>;
   /**
@@ -84,7 +129,7 @@ export type OperatorFactory<IN, OUT> = (ctx: OperatorContext, output: Output<OUT
  * @see org.apache.flink.streaming.api.operators.TwoInputStreamOperator
  * @see org.apache.flink.streaming.api.operators.BoundedMultiInput
  */
-export interface TwoInputStreamOperator<IN1, IN2> {
+export interface TwoInputStreamOperator<IN1, IN2> extends CheckpointedOperator {
   open(): void | Promise<void>;
   processElement1(value: IN1, timestamp: number): void | Promise<void>;
   processElement2(value: IN2, timestamp: number): void | Promise<void>;

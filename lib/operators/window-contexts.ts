@@ -6,7 +6,7 @@
  */
 import type { OutputTag } from '../api/output-tag.js';
 import { ConfigurationError } from '../errors.js';
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { ListStateDescriptor, ReducingStateDescriptor, StateDescriptor } from '../state/descriptors.js';
 import type { Clock } from '../time/clock.js';
 import type { EvictorContext } from '../window/evictors.js';
@@ -106,7 +106,7 @@ export class WindowProcessContext<W extends Window> implements ProcessWindowCont
   constructor(
     private readonly op: WindowOperatorView<W>,
     private readonly store: NamespacedStateStore,
-    backend: HeapKeyedStateBackend,
+    backend: KeyedStateBackend,
     private readonly merging: boolean,
     private readonly sideOutput: (tagId: string, value: unknown) => void,
   ) {

@@ -29,7 +29,7 @@
 import type { OutputTag } from '../api/output-tag.js';
 import { ConfigurationError, WeirError } from '../errors.js';
 import { ValueStateDescriptor } from '../state/descriptors.js';
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { ValueState } from '../state/keyed-state.js';
 import type { Clock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
@@ -80,7 +80,7 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
   readonly clock: Clock;
   readonly eventTimers: WindowTimers<W>;
   readonly processingTimers: WindowTimers<W>;
-  protected readonly backend: HeapKeyedStateBackend;
+  protected readonly backend: KeyedStateBackend;
   protected readonly collector: SerialCollector<unknown>;
   protected readonly incremental: WindowIncremental;
   protected readonly contents: WindowContents<unknown>;

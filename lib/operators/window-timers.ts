@@ -14,7 +14,7 @@
  * @see Flink `InternalTimerServiceImpl` with namespaces, `TimerHeapInternalTimer`.
  */
 import { MapStateDescriptor } from '../state/descriptors.js';
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { MapState } from '../state/keyed-state.js';
 import type { InternalTimerService } from '../time/timer-service.js';
 import type { Window } from '../window/time-window.js';
@@ -34,7 +34,7 @@ export class WindowTimers<W extends Window> {
    * @param service the operator's timer service (created in `open`).
    */
   constructor(
-    private readonly backend: HeapKeyedStateBackend,
+    private readonly backend: KeyedStateBackend,
     private readonly domain: TimeDomain,
     private readonly service: () => InternalTimerService,
   ) {

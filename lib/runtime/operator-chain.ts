@@ -9,6 +9,7 @@
  * input is keyed. {@link OperatorChain.channelInputs} says which logical input each network input
  * channel feeds (input 1's channels come first, see `JobVertex.inputs`).
  */
+import { HeapOperatorStateStore } from '../state/heap-operator-state-store.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { ActorRef } from '../actor/actor-ref.js';
 import type { ActorSystem } from '../actor/actor-system.js';
@@ -242,6 +243,7 @@ export class OperatorChain {
       attemptNumber: env.attemptNumber,
       clock: env.clock,
       keyedBackend,
+      operatorStateStore: new HeapOperatorStateStore(),
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
           return env.container.resolve(cls as never) as T;

@@ -5,10 +5,11 @@
  * @see org.apache.flink.api.common.state.ValueStateDescriptor and siblings.
  */
 import type { ReduceFunction } from '../api/functions.js';
+import type { AggregateFunction } from '../window/window-functions.js';
 import { ConfigurationError } from '../errors.js';
 
 export abstract class StateDescriptor<T> {
-  abstract readonly kind: 'value' | 'list' | 'map' | 'reducing';
+  abstract readonly kind: 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
   declare readonly __type?: T;
 
   /** @param name non-empty, unique within the operator. */
@@ -42,6 +43,19 @@ export class MapStateDescriptor<K, V> extends StateDescriptor<[K, V]> {
 export class ReducingStateDescriptor<T> extends StateDescriptor<T> {
   readonly kind = 'reducing' as const;
   constructor(name: string, readonly reduceFunction: ReduceFunction<T>) {
+    super(name);
+  }
+}
+
+/**
+ * A value per key that `add` folds with an {@link AggregateFunction} (accumulator `ACC`, result
+ * `OUT` from `getResult`), as Flink's `AggregatingStateDescriptor`. The function must be synchronous.
+ */
+export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptor<ACC> {
+  readonly kind = 'aggregating' as const;
+  declare readonly __in?: IN;
+  declare readonly __out?: OUT;
+  constructor(name: string, readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>) {
     super(name);
   }
 }

@@ -10,9 +10,20 @@
 import { ConfigurationError } from '../errors.js';
 import { assignToKeyGroup } from './key-groups.js';
 import { keyToMapKey, mapKeyToKey } from './key-hash.js';
-import type { ListState, MapState, ReducingState, ValueState } from './keyed-state.js';
-import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './keyed-state.js';
+import { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from './descriptors.js';
 import type { KeyGroupRange } from './key-groups.js';
+import type { AnyKeyedState, KeyGroupSnapshotPart, KeyedSnapshotOptions, KeyedStateBackend, RestoredKeyGroup, TimerStateParticipant } from './keyed-state-backend.js';
+import { decodeState, encodeState } from './state-codec.js';
+import { SnapshotFormatError } from '../errors.js';
+
+/** Decoded form of one key group's part: per state name its kind and entries, per timer service its data. */
+interface KeyGroupPartData {
+  v: 1;
+  kg: number;
+  states: [name: string, kind: string, entries: [MapKey, unknown][]][];
+  timers: [name: string, data: unknown][];
+}
 
 type MapKey = string | number | bigint | boolean;
 
@@ -41,13 +52,17 @@ class StateTable<V> {
   }
 }
 
-export class HeapKeyedStateBackend {
+export class HeapKeyedStateBackend implements KeyedStateBackend {
   /** The key as the user returned it. */
   currentKey: unknown = undefined;
   /** Normalised key used in tables. */
   currentMapKey: MapKey = 0;
   currentKeyGroup = 0;
   private readonly states = new Map<string, { descriptor: StateDescriptor<unknown>; table: StateTable<unknown>; state: unknown }>();
+  private readonly timers = new Map<string, TimerStateParticipant>();
+  /** Restored entries of states not registered yet, by name. */
+  private readonly pendingRestore = new Map<string, [number, MapKey, unknown][]>();
+  private readonly pendingTimers = new Map<string, [number, unknown][]>();
 
   /**
    * @param maxParallelism number of key groups (Flink's max parallelism).
@@ -67,6 +82,72 @@ export class HeapKeyedStateBackend {
     this.currentMapKey = keyToMapKey(key);
     this.currentKeyGroup = assignToKeyGroup(key, this.maxParallelism);
   }
+
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.getOrCreate(d as StateDescriptor<unknown>, (table) => new HeapAggregatingState<IN, ACC, OUT>(this, table as StateTable<ACC>, d));
+  }
+
+  registerTimers(name: string, participant: TimerStateParticipant): void {
+    this.timers.set(name, participant);
+    const pending = this.pendingTimers.get(name);
+    if (pending !== undefined) {
+      this.pendingTimers.delete(name);
+      for (const [kg, data] of pending) participant.restoreKeyGroup(kg, data);
+    }
+  }
+
+  markChanged(_kg: number): void {}
+
+  snapshot(_checkpointId: number, _options: KeyedSnapshotOptions): KeyGroupSnapshotPart[] {
+    const parts: KeyGroupSnapshotPart[] = [];
+    for (const kg of this.keyGroupRange) {
+      const data: KeyGroupPartData = { v: 1, kg, states: [], timers: [] };
+      for (const [name, s] of this.states) {
+        const g = s.table.groups[kg];
+        if (g !== undefined && g.size > 0) data.states.push([name, s.descriptor.kind, [...g]]);
+      }
+      for (const [name, t] of this.timers) {
+        const td = t.snapshotKeyGroup(kg);
+        if (td !== undefined) data.timers.push([name, td]);
+      }
+      if (data.states.length === 0 && data.timers.length === 0) continue;
+      // Encoding now is the copy that keeps the part consistent with the barrier.
+      const bytes = encodeState(data);
+      parts.push({ keyGroup: kg, kind: 'full', materialize: () => bytes });
+    }
+    return parts;
+  }
+
+  restore(keyGroups: readonly RestoredKeyGroup[]): void {
+    for (const { keyGroup, chain } of keyGroups) {
+      for (const bytes of chain) {
+        const data = decodeState(bytes) as KeyGroupPartData;
+        if (data?.v !== 1 || data.kg !== keyGroup) throw new SnapshotFormatError(`key group ${keyGroup}: unexpected part (version ${String(data?.v)}, key group ${String(data?.kg)})`);
+        for (const [name, , entries] of data.states) {
+          const s = this.states.get(name);
+          if (s !== undefined) for (const [k, v] of entries) s.table.set(keyGroup, k, v);
+          else {
+            const l = this.pendingRestore.get(name) ?? [];
+            for (const [k, v] of entries) l.push([keyGroup, k, v]);
+            this.pendingRestore.set(name, l);
+          }
+        }
+        for (const [name, td] of data.timers) {
+          const t = this.timers.get(name);
+          if (t !== undefined) t.restoreKeyGroup(keyGroup, td);
+          else {
+            const l = this.pendingTimers.get(name) ?? [];
+            l.push([keyGroup, td]);
+            this.pendingTimers.set(name, l);
+          }
+        }
+      }
+    }
+  }
+
+  notifyCheckpointComplete(_checkpointId: number): void {}
+  notifyCheckpointAborted(_checkpointId: number): void {}
+  dispose(): void {}
 
   /** Number of (state, key) entries, for the state-size metric. */
   entryCount(): number {
@@ -125,11 +206,12 @@ export class HeapKeyedStateBackend {
   }
 
   /** The state object for any descriptor kind. */
-  getStateByDescriptor(d: StateDescriptor<unknown>): ValueState<unknown> | ListState<unknown> | MapState<unknown, unknown> | ReducingState<unknown> {
+  getStateByDescriptor(d: StateDescriptor<unknown>): AnyKeyedState {
     if (d instanceof ValueStateDescriptor) return this.getState(d);
     if (d instanceof ListStateDescriptor) return this.getListState(d);
     if (d instanceof MapStateDescriptor) return this.getMapState(d as MapStateDescriptor<unknown, unknown>);
     if (d instanceof ReducingStateDescriptor) return this.getReducingState(d);
+    if (d instanceof AggregatingStateDescriptor) return this.getAggregatingState(d as AggregatingStateDescriptor<unknown, unknown, unknown>);
     throw new ConfigurationError(`unsupported state descriptor kind '${d.kind}' for '${d.name}'`);
   }
 
@@ -142,6 +224,11 @@ export class HeapKeyedStateBackend {
       return existing.state as S;
     }
     const table = new StateTable<unknown>(this.maxParallelism);
+    const restored = this.pendingRestore.get(d.name);
+    if (restored !== undefined) {
+      this.pendingRestore.delete(d.name);
+      for (const [kg, k, v] of restored) table.set(kg, k, v);
+    }
     const state = make(table);
     this.states.set(d.name, { descriptor: d, table, state });
     return state;
@@ -256,6 +343,26 @@ class HeapReducingState<T> implements ReducingState<T> {
   add(value: T): void {
     const cur = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
     this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, cur === undefined ? value : this.reduce(cur, value));
+  }
+  clear(): void {
+    this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);
+  }
+}
+
+class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, OUT> {
+  constructor(
+    private readonly b: HeapKeyedStateBackend,
+    private readonly t: StateTable<ACC>,
+    private readonly d: AggregatingStateDescriptor<IN, ACC, OUT>,
+  ) {}
+  get(): OUT | null {
+    const acc = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey);
+    return acc === undefined ? null : this.d.aggregateFunction.getResult(acc);
+  }
+  add(value: IN): void {
+    const f = this.d.aggregateFunction;
+    const acc = this.t.get(this.b.currentKeyGroup, this.b.currentMapKey) ?? f.createAccumulator();
+    this.t.set(this.b.currentKeyGroup, this.b.currentMapKey, f.add(value, acc));
   }
   clear(): void {
     this.t.delete(this.b.currentKeyGroup, this.b.currentMapKey);

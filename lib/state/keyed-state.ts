@@ -45,3 +45,12 @@ export interface ReducingState<T> extends State {
   /** Folds `value` into the state with the descriptor's reduce function. */
   add(value: T): void;
 }
+
+/**
+ * A value per key folded with an aggregate function: `add` takes inputs, `get` returns
+ * `getResult(accumulator)` or `null` when the key has none (Flink's `AggregatingState`).
+ */
+export interface AggregatingState<IN, OUT> extends State {
+  get(): OUT | null;
+  add(value: IN): void;
+}

@@ -6,6 +6,7 @@
  * processing-time clock moved one due time at a step, and the key context check. Internal to
  * `weir/testing`.
  */
+import { HeapOperatorStateStore } from '../state/heap-operator-state-store.js';
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, describeRecord } from '../errors.js';
@@ -88,6 +89,7 @@ export class HarnessRuntime {
       attemptNumber: options.attemptNumber ?? 0,
       clock: this.clock,
       keyedBackend: backend,
+      operatorStateStore: new HeapOperatorStateStore(),
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
           return container.resolve(cls as never) as T;

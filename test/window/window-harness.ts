@@ -4,6 +4,7 @@
  * backend, a real InternalTimerService and a ManualClock, and records what it emits. Tests drive it
  * with elements, watermarks and processing-time advances, and inspect state and timers.
  */
+import { HeapOperatorStateStore } from '../../lib/state/heap-operator-state-store.js';
 import { KeyGroupRange, ManualClock, type SingleOutputStreamOperator } from '../../lib/index.js';
 import type { OneInputTransformation } from '../../lib/api/transformation.js';
 import type { OperatorContext, Output, StreamOperator } from '../../lib/operators/stream-operator.js';
@@ -59,6 +60,7 @@ export class WindowHarness<IN, OUT> {
       attemptNumber: 0,
       clock: this.clock,
       keyedBackend: this.backend,
+      operatorStateStore: new HeapOperatorStateStore(),
       instantiate: <T>(cls: new (...args: never[]) => T): T => new cls(),
       reportOutput: () => {},
       sendToJob: () => {},

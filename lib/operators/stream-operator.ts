@@ -32,6 +32,12 @@ export interface OperatorContext {
   readonly clock: Clock;
   /** Present on keyed operators (after `keyBy`). */
   readonly keyedBackend: KeyedStateBackend | undefined;
+  /**
+   * True when the job checkpoints (`env.enableCheckpointing`): two-phase-commit sinks then commit on
+   * `notifyCheckpointComplete` (the runtime takes a final checkpoint after end of input); otherwise
+   * they commit at end of input.
+   */
+  readonly checkpointingEnabled: boolean;
   /** The operator's non-keyed state: list, union-list and broadcast states (Flink's OperatorStateStore). */
   readonly operatorStateStore: OperatorStateStore;
   /** Creates a user function object from a class (through the job's tsyringe container). */

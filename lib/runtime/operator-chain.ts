@@ -244,6 +244,7 @@ export class OperatorChain {
       clock: env.clock,
       keyedBackend,
       operatorStateStore: new HeapOperatorStateStore(),
+      checkpointingEnabled: false,
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
           return env.container.resolve(cls as never) as T;

@@ -90,6 +90,7 @@ export class HarnessRuntime {
       clock: this.clock,
       keyedBackend: backend,
       operatorStateStore: new HeapOperatorStateStore(),
+      checkpointingEnabled: false,
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
           return container.resolve(cls as never) as T;

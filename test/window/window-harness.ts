@@ -61,6 +61,7 @@ export class WindowHarness<IN, OUT> {
       clock: this.clock,
       keyedBackend: this.backend,
       operatorStateStore: new HeapOperatorStateStore(),
+      checkpointingEnabled: false,
       instantiate: <T>(cls: new (...args: never[]) => T): T => new cls(),
       reportOutput: () => {},
       sendToJob: () => {},

@@ -1,11 +1,26 @@
 /**
  * SubtaskActor: one parallel subtask of one operator chain (Flink's StreamTask).
  *
- * Accepts (data lane, in order per channel): RecordBatch, EndOfPartition, Poll (sources, to self).
- * Accepts (system lane): OutputWritable (a downstream mailbox it waited on drained).
- * Sends: RecordBatch / EndOfPartition to downstream subtasks; SubtaskFinished (and, for the
- * collect sink, CollectBatch) to its job actor.
- * Owns: its operator instances and their keyed state, its source reader, its record writers.
+ * Accepts (data lane, in order per channel): RecordBatch, Watermark, WatermarkStatus,
+ * CheckpointBarrier, EndOfPartition; Poll (sources, to self).
+ * Accepts (system lane): OutputWritable (a downstream mailbox it waited on drained);
+ * TriggerCheckpoint, CheckpointComplete, CheckpointAborted (from the checkpoint coordinator);
+ * KeyGroupPersisted (from its key-group actors).
+ * Sends: RecordBatch / Watermark / CheckpointBarrier / EndOfPartition to downstream subtasks;
+ * AcknowledgeCheckpoint / DeclineCheckpoint / InputEnded to the coordinator; KeyGroupPersist to its
+ * key-group actors; SubtaskFinished (and, for the collect sink, CollectBatch) to its job actor.
+ * Owns: its operator instances and their keyed and operator state, its source reader, its record
+ * writers; its children are one KeyGroupActor per key group of each keyed operator.
+ *
+ * Checkpoints (Flink's asynchronous barrier snapshotting): a source snapshots when the coordinator
+ * triggers it and injects a barrier into each output; other subtasks snapshot when the barrier has
+ * arrived on every input channel ({@link CheckpointBarrierHandler}: aligned in `EXACTLY_ONCE`, with
+ * the channels that already delivered the barrier blocked; tracked in `AT_LEAST_ONCE`). The
+ * snapshot's synchronous phase (operator hooks, operator-state copy, the keyed backends' parts)
+ * runs between two records; the asynchronous phase (writing parts) runs in the key-group actors
+ * while the subtask goes on; the acknowledgement goes out when every key group is durable. With
+ * checkpointing on, a subtask whose input ended waits for one more completed checkpoint before it
+ * closes (Flink's final checkpoint), so two-phase-commit sinks commit everything.
  *
  * Lifecycle: preStart builds and opens the chain (tail to head) and, for a source, starts the
  * reader and polls itself; when every input channel has ended (or the reader reports
@@ -22,29 +37,79 @@
  * When every channel of one input has ended, the head gets `endInput(inputIndex)`.
  */
 import { Actor } from '../lib/actor/actor.js';
-import { UserFunctionError } from '../lib/errors.js';
+import { decodeError, encodeError, UserFunctionError } from '../lib/errors.js';
+import { CheckpointBarrierHandler, type BarrierDecision } from '../lib/checkpoint/barrier-handler.js';
+import type { CheckpointingMode } from '../lib/checkpoint/checkpoint-config.js';
+import type { SnapshotTarget } from '../lib/checkpoint/checkpoint-storage.js';
+import type { OperatorRestoreState, SubtaskRestoreState } from '../lib/checkpoint/state-assignment.js';
+import type { KeyGroupStateHandle, OperatorSubtaskState } from '../lib/checkpoint/state-handles.js';
+import type { RestoredKeyGroup } from '../lib/state/keyed-state-backend.js';
+import { KeyGroupActor, type KeyGroupCheckpointDone, type KeyGroupRead, type KeyGroupReadResult } from './key-group-actor.js';
 import { MAX_WATERMARK } from '../lib/time/timestamps.js';
 import type { SourceReader, InputStatus } from '../connectors/source.js';
 import type { ActorRef } from '../lib/actor/actor-ref.js';
-import type { EndOfPartition, OperatorFigures, OutputWritable, Poll, RecordBatch, SubtaskFinished, SubtaskMessage, TimersDue, WatermarkStatus, WatermarkTick } from '../lib/runtime/messages.js';
+import type {
+  AcknowledgeCheckpoint,
+  ChannelMessage,
+  CheckpointBarrier,
+  DeclineCheckpoint,
+  EndOfPartition,
+  InputEnded,
+  KeyGroupPersist,
+  KeyGroupPersisted,
+  OperatorFigures,
+  OutputWritable,
+  Poll,
+  RecordBatch,
+  SubtaskFinished,
+  SubtaskMessage,
+  TimersDue,
+  WatermarkStatus,
+  WatermarkTick,
+} from '../lib/runtime/messages.js';
 import { WatermarkEmitter } from '../lib/runtime/watermark-emitter.js';
 import { StatusWatermarkValve } from '../lib/time/watermark-valve.js';
 import { CombinedWatermarkStatus } from '../lib/time/combined-watermark.js';
 import type { WatermarkGenerator } from '../lib/time/watermark-generators.js';
 import type { TimerHandle } from '../lib/time/clock.js';
-import { OperatorChain, type ChainEnvironment } from '../lib/runtime/operator-chain.js';
+import { OperatorChain, type ChainEnvironment, type ChainMember } from '../lib/runtime/operator-chain.js';
 import { SourceOutput } from '../lib/runtime/source-output.js';
 import type { Input } from '../lib/runtime/outputs.js';
 
 /** Records a source emits per Poll message before yielding its turn. */
 const POLL_BUDGET = 4096;
+/** How long a key-group actor may take to read its restored chain, ms. */
+const RESTORE_READ_TIMEOUT_MS = 10 * 60_000;
 const POLL: Poll = { t: 'poll' };
 const WRITABLE: OutputWritable = { t: 'writable' };
 const TIMERS_DUE: TimersDue = { t: 'timers' };
 const WATERMARK_TICK: WatermarkTick = { t: 'wm-tick' };
 
+/** Name of the operator list state holding a source reader's splits (Flink's SourceOperator "SourceReaderState"). */
+export const SOURCE_SPLITS_STATE = '_source-splits';
+
 /** Everything a subtask needs, except what the chain environment holds. */
-export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system' | 'requestTimers'>;
+export type SubtaskDeployment = Omit<ChainEnvironment, 'self' | 'onBackPressure' | 'reportOutput' | 'system' | 'requestTimers'> & {
+  /** The job's checkpoint coordinator. */
+  coordinator: ActorRef;
+  /** Barrier handling of this job (matters for subtasks with several input channels). */
+  checkpointingMode: CheckpointingMode;
+  /** State to restore (a restart or a start from a checkpoint or savepoint). */
+  restore: SubtaskRestoreState | undefined;
+};
+
+/** A snapshot whose asynchronous phase is running. */
+interface SnapshotInProgress {
+  readonly id: number;
+  readonly operators: Record<string, OperatorSubtaskState>;
+  readonly keyed: Map<number, KeyGroupStateHandle[]>;
+  awaiting: number;
+  bytes: number;
+  readonly syncMs: number;
+  readonly asyncStart: number;
+  readonly alignmentMs: number;
+  failed: boolean;
+}
 
 export class SubtaskActor extends Actor<SubtaskMessage> {
   private chain!: OperatorChain;
@@ -72,6 +137,19 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private emitter: WatermarkEmitter | undefined;
   private generator: WatermarkGenerator<unknown> | undefined;
   private tickTimer: TimerHandle | undefined;
+  private barriers!: CheckpointBarrierHandler;
+  /** Channel messages held back behind a barrier (exactly-once alignment), in arrival order. */
+  private blocked: ChannelMessage[] = [];
+  private lastSnapshotId = 0;
+  private readonly snapshots = new Map<number, SnapshotInProgress>();
+  /** Input ended and end-of-partition sent; waiting for a completed checkpoint (checkpointing on). */
+  private awaitingFinalCheckpoint = false;
+  /** First checkpoint snapshotted after the input ended. */
+  private finalSnapshotId: number | undefined;
+  /** The states of the last acknowledgement, re-sent for triggers after this subtask finished. */
+  private lastAck: AcknowledgeCheckpoint | undefined;
+  /** Per keyed chain member (node id): its key-group actors by key group. */
+  private readonly keyGroupActors = new Map<number, Map<number, ActorRef>>();
 
   constructor(private readonly deployment: SubtaskDeployment) {
     super();
@@ -105,6 +183,9 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
         }),
     );
     if (chain.isTwoInput) this.combined = new CombinedWatermarkStatus(2);
+    this.barriers = new CheckpointBarrierHandler(this.openChannels, this.deployment.checkpointingMode);
+    this.spawnKeyGroupActors();
+    await this.chain.initializeState(this.deployment.restore, (m, state) => this.readKeyGroups(m, state));
     await this.chain.open();
     const head = this.chain.members[0]!;
     if (head.node.source !== undefined) {
@@ -119,10 +200,12 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       this.generator = generator;
       this.sourceOutput = new SourceOutput(head.output, strategy?.timestampAssigner, (record, err) => new UserFunctionError(name, index, record, err), generator, this.emitter);
       this.scheduleWatermarkTick();
+      const restoredSplits = this.deployment.restore === undefined ? undefined : (this.deployment.restore.operators[head.node.uid]?.operator?.list[SOURCE_SPLITS_STATE] ?? []);
       this.reader = head.node.source.createReader({
         subtaskIndex: this.deployment.subtaskIndex,
         parallelism: head.node.parallelism,
         operatorName: head.node.name,
+        ...(restoredSplits !== undefined ? { restoredSplits } : {}),
       });
       await this.reader.start();
       system.tell(self, POLL, self);
@@ -134,9 +217,24 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   receive(msg: SubtaskMessage): void | Promise<void> {
     switch (msg.t) {
       case 'rb':
-        return this.onBatch(msg);
       case 'eop':
-        return this.onEndOfPartition(msg);
+      case 'wm':
+      case 'ws':
+      case 'cb':
+        if (this.barriers.anyBlocked && this.barriers.isBlocked(msg.ch)) {
+          this.blocked.push(msg);
+          return undefined;
+        }
+        return this.onChannelMessage(msg);
+      case 'trigger':
+        return this.onTrigger(msg.id, msg.ts, msg.target);
+      case 'cp-complete':
+        return this.onCheckpointComplete(msg.id, msg.kind);
+      case 'cp-aborted':
+        return this.onCheckpointAborted(msg.id);
+      case 'kg-persisted':
+        this.onKeyGroupPersisted(msg);
+        return undefined;
       case 'poll':
         return this.onPoll();
       case 'writable':
@@ -144,15 +242,208 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
         return undefined;
       case 'timers':
         return this.afterAsync(this.finished ? undefined : this.chain.fireProcessingTimers());
+      case 'wm-tick':
+        return this.onWatermarkTick();
+    }
+  }
+
+  /** A message of an input channel that is not blocked. */
+  private onChannelMessage(msg: ChannelMessage): void | Promise<void> {
+    switch (msg.t) {
+      case 'rb':
+        return this.onBatch(msg);
+      case 'eop':
+        return this.onEndOfPartition(msg);
       case 'wm':
         this.valves[this.channelInputs[msg.ch]!]!.inputWatermark(msg.ts, this.localChannels[msg.ch]!);
         return this.drainValve();
       case 'ws':
         this.valves[this.channelInputs[msg.ch]!]!.inputStatus(msg.idle, this.localChannels[msg.ch]!);
         return this.drainValve();
-      case 'wm-tick':
-        return this.onWatermarkTick();
+      case 'cb':
+        return this.onBarrierDecision(this.barriers.onBarrier(msg));
     }
+  }
+
+  /** Applies what the barrier handler decided: snapshot and forward, then replay held-back messages. */
+  private onBarrierDecision(d: BarrierDecision): void | Promise<void> {
+    const snap = d.trigger !== undefined ? this.performCheckpoint(d.trigger.id, d.trigger.ts, d.trigger.target, d.alignmentMs ?? 0) : undefined;
+    if (d.release !== true) return snap;
+    return snap !== undefined ? snap.then(() => this.replayBlocked()) : this.replayBlocked();
+  }
+
+  /** Re-dispatches the messages held back during alignment, in arrival order (they may block again). */
+  private replayBlocked(): void | Promise<void> {
+    const queue = this.blocked;
+    if (queue.length === 0) return undefined;
+    this.blocked = [];
+    const next = (i: number): void | Promise<void> => {
+      for (; i < queue.length; i++) {
+        const msg = queue[i]!;
+        if (this.barriers.anyBlocked && this.barriers.isBlocked(msg.ch)) {
+          this.blocked.push(msg);
+          continue;
+        }
+        const r = this.onChannelMessage(msg);
+        if (r !== undefined) {
+          const from = i + 1;
+          return r.then(() => next(from));
+        }
+      }
+      return undefined;
+    };
+    return next(0);
+  }
+
+  /** Coordinator trigger: sources and subtasks whose input ended snapshot now. */
+  private onTrigger(id: number, ts: number, target: SnapshotTarget): void | Promise<void> {
+    if (this.closed) {
+      // Finished: its state is that of its last acknowledgement.
+      if (this.lastAck !== undefined && id > this.lastAck.id) this.context.tellSystem(this.deployment.coordinator, { ...this.lastAck, id, syncMs: 0, asyncMs: 0, alignmentMs: 0, bytes: 0 });
+      return undefined;
+    }
+    if (this.reader === undefined && !this.awaitingFinalCheckpoint) return undefined;
+    return this.performCheckpoint(id, ts, target, 0);
+  }
+
+  /**
+   * Takes this subtask's part of checkpoint `id`: prepareSnapshotPreBarrier, barrier downstream,
+   * synchronous phase, then the key-group actors' asynchronous phase (see the module docstring).
+   */
+  private async performCheckpoint(id: number, ts: number, target: SnapshotTarget, alignmentMs: number): Promise<void> {
+    if (id <= this.lastSnapshotId) return;
+    this.lastSnapshotId = id;
+    if (this.awaitingFinalCheckpoint) this.finalSnapshotId ??= id;
+    const isSavepoint = target.kind === 'savepoint';
+    const { coordinator } = this.deployment;
+    try {
+      await this.chain.prepareSnapshotPreBarrier(id);
+      if (!this.finished) for (const w of this.chain.writers) w.broadcastEvent((ch): CheckpointBarrier => ({ t: 'cb', ch, id, ts, target }));
+      const t0 = performance.now();
+      const snapshots = await this.chain.snapshotState({ checkpointId: id, checkpointTimestamp: ts, isSavepoint }, this.deployment.stateBackend.incremental);
+      const operators: Record<string, OperatorSubtaskState> = {};
+      for (const s of snapshots) if (!isEmptyOperatorState(s.operator)) operators[s.uid] = { operator: s.operator };
+      if (this.reader !== undefined) {
+        const head = this.chain.members[0]!.node;
+        const splits = this.reader.snapshotState?.(id) ?? [];
+        operators[head.uid] = { operator: { list: { [SOURCE_SPLITS_STATE]: splits }, union: {}, broadcast: {} } };
+      }
+      const syncMs = performance.now() - t0;
+      const snap: SnapshotInProgress = { id, operators, keyed: new Map(), awaiting: 0, bytes: 0, syncMs, asyncStart: performance.now(), alignmentMs, failed: false };
+      this.snapshots.set(id, snap);
+      const incremental = this.deployment.stateBackend.incremental && !isSavepoint;
+      for (const s of snapshots) {
+        const actors = this.keyGroupActors.get(s.nodeId);
+        if (actors === undefined || s.parts === undefined) continue;
+        snap.keyed.set(s.nodeId, []);
+        const parts = new Map(s.parts.map((p) => [p.keyGroup, p] as const));
+        for (const [kg, ref] of actors) {
+          const part = parts.get(kg);
+          if (part === undefined && !incremental) continue;
+          snap.awaiting++;
+          this.context.tellSystem(ref, { t: 'kg-persist', id, target, part, incremental } satisfies KeyGroupPersist);
+        }
+      }
+      if (snap.awaiting === 0) this.acknowledge(snap);
+    } catch (err) {
+      this.snapshots.delete(id);
+      const decline: DeclineCheckpoint = { t: 'decline', id, vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, attempt: this.deployment.attemptNumber, error: encodeError(err) };
+      this.context.tellSystem(coordinator, decline);
+    }
+  }
+
+  private onKeyGroupPersisted(msg: KeyGroupPersisted): void {
+    const snap = this.snapshots.get(msg.id);
+    if (snap === undefined) return;
+    if (msg.error !== undefined && !snap.failed) {
+      snap.failed = true;
+      this.snapshots.delete(msg.id);
+      const decline: DeclineCheckpoint = { t: 'decline', id: msg.id, vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, attempt: this.deployment.attemptNumber, error: msg.error };
+      this.context.tellSystem(this.deployment.coordinator, decline);
+      return;
+    }
+    if (msg.handle !== null) snap.keyed.get(msg.nodeId)?.push(msg.handle);
+    snap.bytes += msg.bytes;
+    if (--snap.awaiting === 0) this.acknowledge(snap);
+  }
+
+  private acknowledge(snap: SnapshotInProgress): void {
+    this.snapshots.delete(snap.id);
+    const operators = snap.operators;
+    for (const [nodeId, handles] of snap.keyed) {
+      if (handles.length === 0) continue;
+      const uid = this.chain.members.find((m) => m.node.id === nodeId)!.node.uid;
+      handles.sort((a, b) => a.keyGroup - b.keyGroup);
+      operators[uid] = { ...operators[uid], keyed: handles };
+    }
+    const ack: AcknowledgeCheckpoint = {
+      t: 'ack',
+      id: snap.id,
+      vertexId: this.deployment.vertex.id,
+      subtaskIndex: this.deployment.subtaskIndex,
+      attempt: this.deployment.attemptNumber,
+      operators,
+      bytes: snap.bytes,
+      syncMs: snap.syncMs,
+      asyncMs: performance.now() - snap.asyncStart,
+      alignmentMs: snap.alignmentMs,
+    };
+    this.lastAck = ack;
+    this.context.tellSystem(this.deployment.coordinator, ack);
+  }
+
+  private async onCheckpointComplete(id: number, kind: 'checkpoint' | 'savepoint'): Promise<void> {
+    if (this.closed) return;
+    if (kind === 'checkpoint') this.tellKeyGroupActors({ t: 'kg-done', id, completed: true });
+    await this.chain.notifyCheckpointComplete(id, kind);
+    await this.reader?.notifyCheckpointComplete?.(id);
+    if (this.awaitingFinalCheckpoint && this.finalSnapshotId !== undefined && id >= this.finalSnapshotId && kind === 'checkpoint') await this.closeAndReport();
+  }
+
+  private async onCheckpointAborted(id: number): Promise<void> {
+    if (this.closed) return;
+    this.snapshots.delete(id);
+    this.tellKeyGroupActors({ t: 'kg-done', id, completed: false });
+    await this.chain.notifyCheckpointAborted(id);
+    // The final checkpoint failed: the next one will do.
+    if (this.finalSnapshotId === id) this.finalSnapshotId = undefined;
+  }
+
+  private tellKeyGroupActors(msg: KeyGroupCheckpointDone): void {
+    for (const actors of this.keyGroupActors.values()) for (const ref of actors.values()) this.context.tellSystem(ref, msg);
+  }
+
+  /** One KeyGroupActor per key group of every keyed operator of the chain (with its restored chain). */
+  private spawnKeyGroupActors(): void {
+    const restore = this.deployment.restore;
+    for (const m of this.chain.members) {
+      const backend = m.keyedBackend;
+      if (backend === undefined) continue;
+      const restored = new Map((restore?.operators[m.node.uid]?.keyed ?? []).map((h) => [h.keyGroup, h] as const));
+      const actors = new Map<number, ActorRef>();
+      for (const kg of backend.keyGroupRange) {
+        const handle = restored.get(kg);
+        const nodeId = m.node.id;
+        const uid = m.node.uid;
+        const ref = this.context.spawn({ create: () => new KeyGroupActor(nodeId, uid, kg, handle, restore?.checkpointId ?? 0) }, `kg-${nodeId}-${kg}`);
+        actors.set(kg, ref);
+      }
+      this.keyGroupActors.set(m.node.id, actors);
+    }
+  }
+
+  /** Asks the key-group actors of `m` for their restored chains (each reads and checks its files). */
+  private async readKeyGroups(m: ChainMember, state: OperatorRestoreState): Promise<RestoredKeyGroup[]> {
+    const actors = this.keyGroupActors.get(m.node.id)!;
+    const replies = await Promise.all(
+      state.keyed.map(async (h) => {
+        const ref = actors.get(h.keyGroup)!;
+        const r = await this.context.system.ask<KeyGroupReadResult>(ref, { t: 'kg-read' } satisfies KeyGroupRead, RESTORE_READ_TIMEOUT_MS);
+        if ('error' in r) throw decodeError(r.error);
+        return { keyGroup: h.keyGroup, chain: r.chain };
+      }),
+    );
+    return replies;
   }
 
   override async postStop(): Promise<void> {
@@ -190,6 +481,16 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private onEndOfPartition(msg: EndOfPartition): void | Promise<void> {
     if (this.endedChannels[msg.ch] === true) return undefined;
     this.endedChannels[msg.ch] = true;
+    // An ended channel counts as aligned: this may complete a pending alignment first.
+    const aligned = this.barriers.onEndOfPartition(msg.ch);
+    if (aligned.trigger !== undefined || aligned.release === true) {
+      const r0 = this.onBarrierDecision(aligned);
+      if (r0 !== undefined) return r0.then(() => this.afterEndOfPartition(msg));
+    }
+    return this.afterEndOfPartition(msg);
+  }
+
+  private afterEndOfPartition(msg: EndOfPartition): void | Promise<void> {
     const input = this.channelInputs[msg.ch]!;
     // An ended channel holds nothing back (its upstream sent the maximal watermark already).
     this.valves[input]!.endOfInput(this.localChannels[msg.ch]!);
@@ -307,9 +608,20 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     }
     await this.chain.endInput();
     for (const w of this.chain.writers) w.broadcastEvent((ch): EndOfPartition => ({ t: 'eop', ch }));
+    if (this.deployment.checkpointingEnabled) {
+      // Flink's final checkpoint: stay open until a checkpoint taken from now on completes.
+      this.awaitingFinalCheckpoint = true;
+      const ended: InputEnded = { t: 'input-ended', vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, attempt: this.deployment.attemptNumber };
+      this.context.tellSystem(this.deployment.coordinator, ended);
+      return;
+    }
+    await this.closeAndReport();
+  }
+
+  private async closeAndReport(): Promise<void> {
     await this.closeAll(true);
     const figures: OperatorFigures[] = this.chain.members.map((m) => ({ nodeId: m.node.id, recordsIn: m.metrics.recordsIn, recordsOut: m.metrics.recordsOut }));
-    const done: SubtaskFinished = { t: 'finished', vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, figures, outputs: this.outputs };
+    const done: SubtaskFinished = { t: 'finished', vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, attempt: this.deployment.attemptNumber, figures, outputs: this.outputs };
     this.context.tellSystem(this.deployment.jobActor, done);
   }
 
@@ -340,4 +652,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private onWritable(): void {
     if (this.blockedOn > 0 && --this.blockedOn === 0) this.context.system.setDataSuspended(this.context.self, false);
   }
+}
+
+function isEmptyOperatorState(s: { list: Record<string, unknown[]>; union: Record<string, unknown[]>; broadcast: Record<string, unknown[]> }): boolean {
+  return Object.keys(s.list).length === 0 && Object.keys(s.union).length === 0 && Object.keys(s.broadcast).length === 0;
 }

@@ -400,7 +400,7 @@ export class ActorSystem {
     const strategy = parent.actor.supervisorStrategy();
     const now = this.clock.now();
     child.failureTimes = child.failureTimes.filter((t) => now - t < strategy.withinMs);
-    const decision = strategy.decide({ error, failuresInWindow: child.failureTimes.length, restarts: child.restarts, now });
+    const decision = strategy.decide({ error, child: child.ref, failuresInWindow: child.failureTimes.length, restarts: child.restarts, now });
     child.failureTimes.push(now);
     if (this.events.active) {
       this.events.emit({

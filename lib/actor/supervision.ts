@@ -9,6 +9,8 @@
  * `scope` says whether the directive applies to the failed child only (one-for-one) or to all
  * siblings (all-for-one). `delayMs` delays a restart (exponential backoff).
  */
+import type { ActorRef } from './actor-ref.js';
+
 export type Directive = 'resume' | 'restart' | 'stop' | 'escalate';
 
 export interface SupervisionDecision {
@@ -22,6 +24,8 @@ export interface SupervisionDecision {
 export interface FailureInfo {
   /** The thrown value. */
   error: unknown;
+  /** The failed child. */
+  child: ActorRef;
   /** How many times this child failed within the strategy's window before this failure. */
   failuresInWindow: number;
   /** Total restarts of this child so far. */

@@ -24,6 +24,10 @@ import { SingleOutputStreamOperator } from './data-stream.js';
 import { getPipelineExecutor } from './executor.js';
 import { newTransformationId, type SourceTransformation, type Transformation } from './transformation.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
+import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.js';
+import { defaultRestartStrategy, type RestartStrategyConfiguration } from '../failover/restart-strategies.js';
+import { HashMapStateBackend, type StateBackend } from '../state/state-backend.js';
+import type { JobControl } from './executor.js';
 
 /** Options of {@link StreamExecutionEnvironment.create}. */
 export interface EnvironmentOptions {
@@ -47,6 +51,18 @@ export interface EnvironmentOptions {
 
 /** Options of {@link StreamExecutionEnvironment.execute}. */
 export interface ExecuteOptions {
+  /**
+   * Start from this savepoint or checkpoint (Flink's `-s` / `execution.savepoint.path`): a
+   * savepoint or `chk-<id>` directory, its `_metadata` file, or a checkpoint root (the newest
+   * readable checkpoint under it is used; unreadable ones are skipped with a warning).
+   */
+  fromSavepoint?: string;
+  /** Skip snapshot state of operators the job no longer has (Flink's `--allowNonRestoredState`). Default false. */
+  allowNonRestoredState?: boolean;
+  /** Called once the job is deployed, with a handle to take savepoints or stop it. */
+  onStarted?: (control: JobControl) => void;
+  /** Called with runtime warnings (falling back to an older checkpoint, giving up restarts); default: none (they are in the result). */
+  onWarning?: (message: string) => void;
   jobName?: string;
   /** Called every `progressIntervalMs` while the job runs. */
   onProgress?: (progress: JobProgress) => void;
@@ -71,6 +87,9 @@ export class StreamExecutionEnvironment {
   private sinks: Transformation[] = [];
   private autoWatermarkInterval: number;
   private idSeq = 0;
+  private readonly checkpointConfig = new CheckpointConfig();
+  private stateBackend: StateBackend = new HashMapStateBackend();
+  private restartStrategy: RestartStrategyConfiguration | undefined;
 
   /** @throws ConfigurationError for invalid parallelism settings. */
   static create(options: EnvironmentOptions = {}): StreamExecutionEnvironment {
@@ -147,6 +166,53 @@ export class StreamExecutionEnvironment {
   disableOperatorChaining(): this {
     this.chainingEnabled = false;
     return this;
+  }
+
+  /**
+   * Turns on periodic checkpoints every `intervalMs` (Flink's `enableCheckpointing`): sources inject
+   * barriers, every subtask snapshots its state, and a failed job restarts from the last completed
+   * checkpoint. Further settings are on {@link getCheckpointConfig}.
+   * @param intervalMs ms between checkpoint starts, ≥ 10.
+   * @param mode `EXACTLY_ONCE` (default, barriers aligned) or `AT_LEAST_ONCE`.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an invalid interval or mode.
+   */
+  enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'EXACTLY_ONCE'): this {
+    if (!(intervalMs >= 10)) throw new ConfigurationError(`checkpoint interval must be at least 10 ms, got ${intervalMs}`);
+    this.checkpointConfig.setCheckpointInterval(intervalMs).setCheckpointingMode(mode);
+    return this;
+  }
+
+  /** The job's checkpoint settings (Flink's `getCheckpointConfig()`), changed in place. */
+  getCheckpointConfig(): CheckpointConfig {
+    return this.checkpointConfig;
+  }
+
+  /**
+   * Where keyed state lives (Flink's `setStateBackend`): `new HashMapStateBackend()` (default, on the
+   * heap) or `new LevelDBStateBackend({ path })` (on disk, for state larger than memory).
+   */
+  setStateBackend(backend: StateBackend): this {
+    this.stateBackend = backend;
+    return this;
+  }
+
+  getStateBackend(): StateBackend {
+    return this.stateBackend;
+  }
+
+  /**
+   * How a failed job restarts (Flink's `setRestartStrategy`), e.g.
+   * `RestartStrategies.fixedDelayRestart(3, 1000)`. Default: no restart without checkpointing,
+   * exponential delay with checkpointing (Flink ≥ 1.19).
+   */
+  setRestartStrategy(strategy: RestartStrategyConfiguration): this {
+    this.restartStrategy = strategy;
+    return this;
+  }
+
+  /** The strategy set, or the default for the current checkpoint settings. */
+  getRestartStrategy(): RestartStrategyConfiguration {
+    return this.restartStrategy ?? defaultRestartStrategy(this.checkpointConfig.isCheckpointingEnabled());
   }
 
   /** The job's dependency-injection container (a child of the configured parent), for registering services. */
@@ -234,6 +300,12 @@ export class StreamExecutionEnvironment {
       onProgress: opts.onProgress,
       progressIntervalMs: opts.progressIntervalMs,
       inspect: opts.inspect,
+      checkpoint: this.checkpointConfig.toSettings(),
+      stateBackend: this.stateBackend,
+      restartStrategy: this.getRestartStrategy(),
+      restore: opts.fromSavepoint !== undefined ? { path: opts.fromSavepoint, allowNonRestoredState: opts.allowNonRestoredState ?? false } : undefined,
+      onStarted: opts.onStarted,
+      onWarning: opts.onWarning,
     });
   }
 

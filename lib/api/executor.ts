@@ -7,6 +7,28 @@ import type { JobGraph } from '../graph/job-graph.js';
 import type { Clock } from '../time/clock.js';
 import type { InspectionListener } from '../actor/inspection.js';
 import type { JobExecutionResult, JobProgress } from '../runtime/embedded-executor.js';
+import type { CheckpointSettings } from '../checkpoint/checkpoint-config.js';
+import type { RestartStrategyConfiguration } from '../failover/restart-strategies.js';
+import type { StateBackend } from '../state/state-backend.js';
+
+/** A running job's handle (Flink's JobClient). */
+export interface JobControl {
+  /** The job run's id (`job-<n>-<random>`). */
+  readonly jobId: string;
+  /**
+   * Takes a savepoint into `directory` while the job runs (Flink's `triggerSavepoint`).
+   * @returns the savepoint's directory and checkpoint id.
+   * @throws CheckpointError (`WEIR_ERR_CHECKPOINT`) when it could not complete.
+   */
+  triggerSavepoint(directory: string): Promise<{ path: string; checkpointId: number }>;
+  /**
+   * Takes a savepoint, then stops the job without draining (Flink's `stopWithSavepoint`); the job's
+   * `execute()` resolves normally.
+   */
+  stopWithSavepoint(directory: string): Promise<{ path: string; checkpointId: number }>;
+  /** Cancels the job (Flink's `cancel`): `execute()` resolves with what was done so far. */
+  cancel(): Promise<void>;
+}
 
 /** Job-wide runtime settings handed to an executor with the graph. */
 export interface ExecutionRequest {
@@ -26,6 +48,14 @@ export interface ExecutionRequest {
   progressIntervalMs?: number | undefined;
   /** Receives the job's actor inspection events (actor started/stopped/failed, supervision, dead letters). */
   inspect?: InspectionListener | undefined;
+  /** Checkpoint settings (interval 0 = no periodic checkpoints). */
+  checkpoint: CheckpointSettings;
+  stateBackend: StateBackend;
+  restartStrategy: RestartStrategyConfiguration;
+  /** A savepoint or checkpoint to start from. */
+  restore?: { path: string; allowNonRestoredState: boolean } | undefined;
+  onStarted?: ((control: JobControl) => void) | undefined;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export type PipelineExecutor = (graph: JobGraph, request: ExecutionRequest) => Promise<{ result: JobExecutionResult; collected: unknown[] }>;

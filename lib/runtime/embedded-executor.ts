@@ -2,10 +2,16 @@
  * Runs a job graph in this process (Flink's MiniCluster): one actor system, one job actor, one
  * subtask actor per parallel subtask of every chain. No server is needed.
  */
-import type { ExecutionRequest } from '../api/executor.js';
+import { randomUUID } from 'node:crypto';
+import type { ExecutionRequest, JobControl } from '../api/executor.js';
 import { ActorSystem } from '../actor/actor-system.js';
-import { JobActor, type JobOutcome } from '../../actors/job-actor.js';
-import { JobExecutionError } from '../errors.js';
+import { JobActor, type JobOutcome, type StopJob } from '../../actors/job-actor.js';
+import type { SavepointResult, TriggerSavepoint } from '../../actors/checkpoint-coordinator-actor.js';
+import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
+import { checkRestorable } from '../checkpoint/state-assignment.js';
+import type { CompletedCheckpoint } from '../checkpoint/state-handles.js';
+import { decodeError, JobExecutionError } from '../errors.js';
+import { CheckpointStats, registerCheckpointStats, unregisterCheckpointStats, type CheckpointRecord } from '../telemetry/checkpoint-metrics.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { metricsRegistry } from '../telemetry/metrics.js';
 
@@ -27,6 +33,19 @@ export interface JobExecutionResult {
   operators: OperatorResult[];
   /** Where sinks wrote (paths, `stdout`). */
   outputs: string[];
+  /** Checkpoints and restarts of the run. */
+  checkpoints: {
+    completed: number;
+    failed: number;
+    /** Failover-region restarts. */
+    restarts: number;
+    /** The snapshot the job started from, if any. */
+    restoredFrom: string | undefined;
+    /** Recent checkpoints and savepoints, oldest first. */
+    history: CheckpointRecord[];
+  };
+  /** Runtime warnings (an unreadable checkpoint skipped, restarts given up). */
+  warnings: string[];
 }
 
 /** A progress sample, delivered every `progressIntervalMs` while a job runs. */
@@ -50,7 +69,19 @@ let jobSeq = 0;
  * @throws JobExecutionError (`WEIR_ERR_JOB_FAILED`) with the root cause as `cause`.
  */
 export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutionOptions): Promise<{ result: JobExecutionResult; collected: unknown[] }> {
-  const jobId = `job-${++jobSeq}`;
+  const jobId = `job-${++jobSeq}-${randomUUID().slice(0, 8)}`;
+  const warnings: string[] = [];
+  const onWarning = (m: string): void => {
+    warnings.push(m);
+    options.onWarning?.(m);
+  };
+  let restoreFrom: CompletedCheckpoint | undefined;
+  if (options.restore !== undefined) {
+    restoreFrom = await loadRestorePoint(options.restore.path, onWarning);
+    checkRestorable(restoreFrom.metadata, graph, options.restore.allowNonRestoredState);
+  }
+  const stats = new CheckpointStats(jobId);
+  registerCheckpointStats(stats);
   const system = new ActorSystem({ clock: options.clock });
   if (options.inspect !== undefined) system.events.subscribe(options.inspect);
   const started = performance.now();
@@ -67,12 +98,21 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
             batchSize: options.batchSize,
             mailboxCapacity: options.mailboxCapacity,
             autoWatermarkIntervalMs: options.autoWatermarkIntervalMs,
+            checkpoint: options.checkpoint,
+            stateBackend: options.stateBackend,
+            restartStrategy: options.restartStrategy,
+            restoreFrom,
+            stats,
+            // The job actor reports its own warnings in the outcome; pass them on live.
+            onWarning: (m) => options.onWarning?.(m),
             onTerminated: resolve,
           }),
       },
       jobId,
     );
   });
+  const jobRef = { address: system.address, id: jobId };
+  if (options.onStarted !== undefined) options.onStarted(createJobControl(system, jobRef, jobId));
   const progress = startProgress(graph, jobId, started, options);
   try {
     outcome = await done;
@@ -83,8 +123,37 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
   const netRuntimeMs = performance.now() - started;
   const operators = summarize(graph, liveFigures(jobId, outcome.figures));
   metricsRegistry.unregisterJob(jobId);
+  unregisterCheckpointStats(stats);
+  warnings.push(...outcome.warnings);
   if (outcome.error !== undefined) throw new JobExecutionError(graph.jobName, outcome.error);
-  return { result: { jobName: graph.jobName, netRuntimeMs, operators, outputs: outcome.outputs }, collected: outcome.collected };
+  const checkpoints = { completed: stats.completed, failed: stats.failed, restarts: outcome.restarts, restoredFrom: restoreFrom?.directory, history: stats.history.slice() };
+  return { result: { jobName: graph.jobName, netRuntimeMs, operators, outputs: outcome.outputs, checkpoints, warnings }, collected: outcome.collected };
+}
+
+/** Savepoints go through the job actor to the coordinator; an hour bounds a savepoint of huge state. */
+const SAVEPOINT_TIMEOUT_MS = 60 * 60_000;
+
+function createJobControl(system: ActorSystem, jobRef: { address: string; id: string }, jobId: string): JobControl {
+  const triggerSavepoint = async (directory: string): Promise<{ path: string; checkpointId: number }> => {
+    if (!system.isAlive(jobRef)) throw new JobExecutionError(jobId, new Error('the job is not running'));
+    const r = await system.ask<SavepointResult>(jobRef, { t: 'trigger-savepoint', directory } satisfies TriggerSavepoint, SAVEPOINT_TIMEOUT_MS);
+    if (!r.ok) throw decodeError(r.error);
+    return { path: r.path, checkpointId: r.checkpointId };
+  };
+  return {
+    jobId,
+    triggerSavepoint,
+    async stopWithSavepoint(directory) {
+      const r = await triggerSavepoint(directory);
+      system.tellSystem(jobRef, { t: 'stop-job' } satisfies StopJob);
+      await system.whenStopped(jobRef);
+      return r;
+    },
+    async cancel() {
+      system.tellSystem(jobRef, { t: 'stop-job' } satisfies StopJob);
+      await system.whenStopped(jobRef);
+    },
+  };
 }
 
 function liveFigures(jobId: string, finished: Map<number, { recordsIn: number; recordsOut: number }>): Map<number, { recordsIn: number; recordsOut: number }> {

@@ -18,8 +18,12 @@ import { connectedSources, connectedTargets, createChannelSelector } from '../gr
 import type { JobVertex, StreamEdge, StreamNode } from '../graph/job-graph.js';
 import { isTwoInputOperator, type AnyStreamOperator, type OperatorContext, type Output, type StreamOperator, type TwoInputStreamOperator } from '../operators/stream-operator.js';
 import { userError } from '../operators/user-function.js';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
+import type { KeyGroupSnapshotPart, KeyedStateBackend, RestoredKeyGroup } from '../state/keyed-state-backend.js';
+import type { OperatorStateSnapshot } from '../state/operator-state-store.js';
+import type { StateBackend } from '../state/state-backend.js';
+import type { OperatorRestoreState, SubtaskRestoreState } from '../checkpoint/state-assignment.js';
+import type { StateSnapshotContext } from '../operators/stream-operator.js';
 import { OperatorIOMetrics, metricsRegistry } from '../telemetry/metrics.js';
 import type { Clock } from '../time/clock.js';
 import { TimerHeap } from '../time/timer-heap.js';
@@ -49,6 +53,20 @@ export interface ChainEnvironment {
   reportOutput(location: string): void;
   /** Asks the subtask to fire due processing-time timers on its own thread (called from clock callbacks). */
   requestTimers(): void;
+  /** Creates keyed backends (heap or LevelDB). */
+  stateBackend: StateBackend;
+  /** True when the job checkpoints periodically (2PC sinks then commit on checkpoint completion). */
+  checkpointingEnabled: boolean;
+}
+
+/** One chained operator's state at a barrier (synchronous phase done). */
+export interface OperatorSnapshot {
+  readonly nodeId: number;
+  readonly uid: string;
+  /** Copy of the operator state store. */
+  readonly operator: OperatorStateSnapshot;
+  /** Keyed parts to write (keyed operators), from the backend's synchronous phase. */
+  readonly parts: readonly KeyGroupSnapshotPart[] | undefined;
 }
 
 /** One chained operator with its metrics. */
@@ -58,6 +76,10 @@ export interface ChainMember {
   operator: AnyStreamOperator | undefined;
   output: Output<unknown>;
   metrics: OperatorIOMetrics;
+  /** Keyed operators: the backend holding their key groups. */
+  keyedBackend: KeyedStateBackend | undefined;
+  /** Operators: their list, union-list and broadcast state. */
+  operatorStateStore: HeapOperatorStateStore | undefined;
 }
 
 /** One subtask's operators, their outputs and record writers, built from its vertex (see the module docstring). */
@@ -110,19 +132,20 @@ export class OperatorChain {
       }
       const output = createOutput(metrics, main, side);
       let operator: AnyStreamOperator | undefined;
+      let ctx: (OperatorContext & { operatorStateStore: HeapOperatorStateStore }) | undefined;
       if (node.factory !== undefined) {
-        const ctx = this.operatorContext(env, node);
+        ctx = this.operatorContext(env, node);
         const op = node.factory(ctx, output);
         operator = op;
         inputs.set(node, node.stateKeySelector !== undefined ? keyedInput(op, ctx, node, output) : operatorInput(op, output));
       } else if (node.twoInputFactory !== undefined) {
         if (i !== 0) throw new Error(`two-input operator '${node.name}' must head its chain`);
-        const ctx = this.operatorContext(env, node);
+        ctx = this.operatorContext(env, node);
         const op = node.twoInputFactory(ctx, output);
         operator = op;
         twoInputs = twoInputAdapters(op, ctx, node, output);
       }
-      const member: ChainMember = { node, operator, output, metrics };
+      const member: ChainMember = { node, operator, output, metrics, keyedBackend: ctx?.keyedBackend, operatorStateStore: ctx?.operatorStateStore };
       byNode.set(node, member);
       this.members.unshift(member);
     }
@@ -176,6 +199,73 @@ export class OperatorChain {
     return pending;
   }
 
+  /**
+   * Restores the stores of every operator from `restore` (keyed key groups read through
+   * `readKeyGroups`), then calls each operator's `initializeState` (Flink's
+   * StreamOperatorStateHandler.initializeOperatorState), head to tail.
+   */
+  async initializeState(restore: SubtaskRestoreState | undefined, readKeyGroups: (member: ChainMember, state: OperatorRestoreState) => Promise<RestoredKeyGroup[]>): Promise<void> {
+    for (const m of this.members) {
+      const op = m.operator;
+      if (op === undefined) continue;
+      const state = restore?.operators[m.node.uid];
+      if (state !== undefined) {
+        if (m.keyedBackend !== undefined && state.keyed.length > 0) await m.keyedBackend.restore(await readKeyGroups(m, state));
+        if (state.operator !== undefined) m.operatorStateStore!.restore(state.operator);
+      }
+      await op.initializeState?.({
+        isRestored: restore !== undefined,
+        restoredCheckpointId: restore?.checkpointId,
+        operatorStateStore: m.operatorStateStore!,
+        keyedStateBackend: m.keyedBackend,
+      });
+    }
+  }
+
+  /** Flink's prepareSnapshotPreBarrier on every operator, head to tail. */
+  async prepareSnapshotPreBarrier(checkpointId: number): Promise<void> {
+    for (const m of this.members) await m.operator?.prepareSnapshotPreBarrier?.(checkpointId);
+    this.flush();
+  }
+
+  /**
+   * Synchronous phase of a snapshot for every operator: its `snapshotState` hook, then a copy of
+   * its operator state and its keyed backend's parts (incremental when `incremental`).
+   */
+  async snapshotState(ctx: StateSnapshotContext, incremental: boolean): Promise<OperatorSnapshot[]> {
+    const out: OperatorSnapshot[] = [];
+    for (const m of this.members) {
+      const op = m.operator;
+      if (op === undefined) continue;
+      await op.snapshotState?.(ctx);
+      out.push({
+        nodeId: m.node.id,
+        uid: m.node.uid,
+        operator: m.operatorStateStore!.snapshot(),
+        parts: m.keyedBackend?.snapshot(ctx.checkpointId, { incremental: incremental && !ctx.isSavepoint }),
+      });
+    }
+    this.flush();
+    return out;
+  }
+
+  /** Checkpoint `id` completed: operators (commit point), and backends for checkpoints (incremental bases). */
+  async notifyCheckpointComplete(id: number, kind: 'checkpoint' | 'savepoint'): Promise<void> {
+    for (const m of this.members) {
+      if (kind === 'checkpoint') m.keyedBackend?.notifyCheckpointComplete(id);
+      await m.operator?.notifyCheckpointComplete?.(id);
+    }
+    this.flush();
+  }
+
+  /** Checkpoint `id` was aborted. */
+  async notifyCheckpointAborted(id: number): Promise<void> {
+    for (const m of this.members) {
+      m.keyedBackend?.notifyCheckpointAborted(id);
+      await m.operator?.notifyCheckpointAborted?.(id);
+    }
+  }
+
   /** Opens operators tail to head. */
   async open(): Promise<void> {
     for (let i = this.members.length - 1; i >= 0; i--) await this.members[i]!.operator?.open();
@@ -208,6 +298,13 @@ export class OperatorChain {
         first ??= err;
       }
     }
+    for (const m of this.members) {
+      try {
+        await m.keyedBackend?.dispose();
+      } catch (err) {
+        first ??= err;
+      }
+    }
     if (first !== undefined) throw first;
   }
 
@@ -227,11 +324,19 @@ export class OperatorChain {
     return w;
   }
 
-  private operatorContext(env: ChainEnvironment, node: StreamNode): OperatorContext {
+  private operatorContext(env: ChainEnvironment, node: StreamNode): OperatorContext & { operatorStateStore: HeapOperatorStateStore } {
     let service: InternalTimerService | undefined;
     const keyedBackend =
       node.stateKeySelector !== undefined || node.stateKeySelector2 !== undefined
-        ? new HeapKeyedStateBackend(node.maxParallelism, computeKeyGroupRangeForOperatorIndex(node.maxParallelism, node.parallelism, env.subtaskIndex))
+        ? env.stateBackend.createKeyedStateBackend({
+            jobId: env.jobId,
+            operatorUid: node.uid,
+            operatorName: node.name,
+            subtaskIndex: env.subtaskIndex,
+            maxParallelism: node.maxParallelism,
+            keyGroupRange: computeKeyGroupRangeForOperatorIndex(node.maxParallelism, node.parallelism, env.subtaskIndex),
+            clock: env.clock,
+          })
         : undefined;
     return {
       jobName: env.jobName,
@@ -244,7 +349,7 @@ export class OperatorChain {
       clock: env.clock,
       keyedBackend,
       operatorStateStore: new HeapOperatorStateStore(),
-      checkpointingEnabled: false,
+      checkpointingEnabled: env.checkpointingEnabled,
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
           return env.container.resolve(cls as never) as T;

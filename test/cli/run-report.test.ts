@@ -48,6 +48,8 @@ test('formatSummary aligns the operator table and lists outputs', (t) => {
       { uid: 'b', name: 'Map', parallelism: 12, recordsIn: 120_000, recordsOut: 7 },
     ],
     outputs: ['/tmp/out/zones.ndjson'],
+    checkpoints: { completed: 0, failed: 0, restarts: 0, restoredFrom: undefined, history: [] },
+    warnings: [],
   });
   t.is(
     text,

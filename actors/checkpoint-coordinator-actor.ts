@@ -54,6 +54,12 @@ export interface CoordinatorFailover {
   vertexIds: number[];
 }
 
+/** Job actor → coordinator: the subtasks of these vertices were (re)deployed; checkpoints may include them again. */
+export interface CoordinatorRegionStarted {
+  t: 'region-started';
+  vertexIds: number[];
+}
+
 /** Coordinator → job actor. */
 export interface CheckpointCompleted {
   t: 'checkpoint-completed';
@@ -75,7 +81,7 @@ interface Timeout {
   id: number;
 }
 
-export type CheckpointCoordinatorMessage = CoordinatorMessage | TriggerSavepoint | CoordinatorSubtaskFinished | CoordinatorFailover | Tick | Timeout;
+export type CheckpointCoordinatorMessage = CoordinatorMessage | TriggerSavepoint | CoordinatorSubtaskFinished | CoordinatorFailover | CoordinatorRegionStarted | Tick | Timeout;
 
 export interface CheckpointCoordinatorOptions {
   jobId: string;
@@ -127,10 +133,13 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   private lastCompletedAt = -Infinity;
   private consecutiveFailures = 0;
   private finalRequested = false;
+  /** Vertices whose subtasks are not deployed (start-up, or restarting after a failure): no checkpoint starts meanwhile. */
+  private readonly undeployed = new Set<number>();
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     super();
     this.nextId = options.firstCheckpointId;
+    for (const v of options.graph.vertices) this.undeployed.add(v.id);
     for (const v of options.graph.vertices) {
       for (let i = 0; i < v.parallelism; i++) this.subtasks.set(key(v.id, i), { vertexId: v.id, index: i, isSource: v.isSource, ended: false, finished: false, lastAck: undefined });
     }
@@ -173,6 +182,9 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
       case 'failover':
         this.onFailover(msg);
         return undefined;
+      case 'region-started':
+        for (const v of msg.vertexIds) this.undeployed.delete(v);
+        return undefined;
       case 'trigger-savepoint':
         this.trigger('savepoint', msg.directory, this.context.sender);
         return undefined;
@@ -188,6 +200,11 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   private onTick(): void {
     this.tickTimer = undefined;
     const s = this.options.settings;
+    if (this.undeployed.size > 0) {
+      // Triggers would reach no one: wait for the (re)deployment.
+      this.scheduleTick(Math.min(s.intervalMs, 10));
+      return;
+    }
     if (this.runningCheckpoints() >= s.maxConcurrent) {
       // Tried again when one completes (Flink queues the request).
       this.finalRequested = true;
@@ -210,6 +227,10 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
 
   /** Starts a checkpoint or savepoint (see the module docstring). */
   private trigger(kind: 'checkpoint' | 'savepoint', savepointDir: string | undefined, replyTo: ActorRef | undefined): void {
+    if (this.undeployed.size > 0) {
+      if (replyTo !== undefined) this.context.system.tellSystem(replyTo, { ok: false, error: encodeError(new CheckpointError('CHECKPOINT_DECLINED', 'the job is (re)starting; try again')) } satisfies SavepointResult);
+      return;
+    }
     const expected = new Set<string>();
     const targets: SubtaskStatus[] = [];
     for (const [k, st] of this.subtasks) {
@@ -293,6 +314,7 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   private onFailover(m: CoordinatorFailover): void {
     for (const p of [...this.pending.values()]) this.abort(p, new CheckpointError('JOB_FAILOVER', `checkpoint ${p.id} aborted: the job is restarting`), false);
     const vertices = new Set(m.vertexIds);
+    for (const v of vertices) this.undeployed.add(v);
     for (const st of this.subtasks.values()) {
       if (!vertices.has(st.vertexId)) continue;
       st.ended = false;

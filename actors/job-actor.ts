@@ -32,7 +32,7 @@ import type { StateBackend } from '../lib/state/state-backend.js';
 import type { CheckpointStats } from '../lib/telemetry/checkpoint-metrics.js';
 import type { Clock } from '../lib/time/clock.js';
 import type { DependencyContainer } from 'tsyringe';
-import { CheckpointCoordinatorActor, type CheckpointCompleted, type CheckpointFailureThreshold, type CoordinatorFailover, type CoordinatorSubtaskFinished, type TriggerSavepoint } from './checkpoint-coordinator-actor.js';
+import { CheckpointCoordinatorActor, type CheckpointCompleted, type CheckpointFailureThreshold, type CoordinatorFailover, type CoordinatorRegionStarted, type CoordinatorSubtaskFinished, type TriggerSavepoint } from './checkpoint-coordinator-actor.js';
 import { RegionActor, type FailRegion, type RegionMember } from './region-actor.js';
 import { SubtaskActor, type SubtaskDeployment } from './subtask-actor.js';
 
@@ -142,7 +142,8 @@ export class JobActor extends Actor<JobActorMessage> {
       'checkpoint-coordinator',
     );
     for (const r of this.regions) {
-      this.regionRefs.push(this.context.spawn({ create: () => new RegionActor(this.regionMembers(r), () => {}) }, `r${r.index}`));
+      const started = (): void => this.context.tellSystem(this.coordinator, { t: 'region-started', vertexIds: [...r.vertexIds] } satisfies CoordinatorRegionStarted);
+      this.regionRefs.push(this.context.spawn({ create: () => new RegionActor(this.regionMembers(r), started) }, `r${r.index}`));
     }
   }
 
@@ -224,7 +225,12 @@ export class JobActor extends Actor<JobActorMessage> {
       for (const v of msg.v) this.collected.push(v);
       return;
     }
-    const region = Number(/\/r(\d+)\//.exec(this.context.sender?.id ?? '')?.[1] ?? -1);
+    // Only the current attempt's records count: a batch still in flight from a failed attempt
+    // belongs to a checkpoint that was aborted.
+    const m = /\/r(\d+)\/v\d+\.\d+-(\d+)$/.exec(this.context.sender?.id ?? '');
+    if (m === null) return;
+    const region = Number(m[1]);
+    if (Number(m[2]) !== this.attempts[region]) return;
     const l = this.heldBack.get(msg.checkpointId) ?? [];
     l.push({ region, values: msg.v });
     this.heldBack.set(msg.checkpointId, l);

@@ -200,7 +200,10 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       this.generator = generator;
       this.sourceOutput = new SourceOutput(head.output, strategy?.timestampAssigner, (record, err) => new UserFunctionError(name, index, record, err), generator, this.emitter);
       this.scheduleWatermarkTick();
-      const restoredSplits = this.deployment.restore === undefined ? undefined : (this.deployment.restore.operators[head.node.uid]?.operator?.list[SOURCE_SPLITS_STATE] ?? []);
+      // A source the snapshot knows resumes its splits (none left: it ends at once); a source
+      // added since starts afresh.
+      const restoredSource = this.deployment.restore?.operators[head.node.uid];
+      const restoredSplits = restoredSource === undefined ? undefined : (restoredSource.operator?.list[SOURCE_SPLITS_STATE] ?? []);
       this.reader = head.node.source.createReader({
         subtaskIndex: this.deployment.subtaskIndex,
         parallelism: head.node.parallelism,

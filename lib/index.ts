@@ -129,8 +129,20 @@ export type { JobContext } from './cli/job-context.js';
 export type { JobExecutionResult, JobProgress, OperatorResult } from './runtime/embedded-executor.js';
 
 // State
-export { ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor } from './state/descriptors.js';
-export type { ValueState, ListState, MapState, ReducingState, State } from './state/keyed-state.js';
+export { ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor, StateDescriptor } from './state/descriptors.js';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState, State } from './state/keyed-state.js';
+export type { OperatorStateStore } from './state/operator-state-store.js';
+export { HashMapStateBackend, type StateBackend, type HashMapStateBackendOptions, type KeyedStateBackendParams } from './state/state-backend.js';
+export type { KeyedStateBackend, KeyGroupSnapshotPart, RestoredKeyGroup } from './state/keyed-state-backend.js';
+
+// Checkpoints, savepoints, recovery
+export { CheckpointConfig, type CheckpointingMode, type CheckpointSettings } from './checkpoint/checkpoint-config.js';
+export { RestartStrategies, type RestartStrategyConfiguration } from './failover/restart-strategies.js';
+export type { JobControl } from './api/executor.js';
+export type { CheckpointRecord } from './telemetry/checkpoint-metrics.js';
+export type { CheckpointMetadata, CompletedCheckpoint } from './checkpoint/state-handles.js';
+export { readMetadata as readCheckpointMetadata } from './checkpoint/checkpoint-storage.js';
+export { loadRestorePoint } from './checkpoint/checkpoint-loader.js';
 export {
   DEFAULT_MAX_PARALLELISM,
   KeyGroupRange,
@@ -172,4 +184,7 @@ export {
   JobExecutionError,
   AskTimeoutError,
   ActorNotFoundError,
+  SnapshotFormatError,
+  CheckpointError,
+  RestoreError,
 } from './errors.js';

@@ -4,8 +4,8 @@
  * 1-based physical `line` (the CSV header is line 1).
  *
  * A reader exposes its positions with `FileSourceReader.currentPosition()` and accepts them back
- * through the source options' `startOffsets` to resume; the checkpointing issue snapshots this
- * position as the reader's split state.
+ * through the source options' `startOffsets` to resume; checkpoints snapshot the same position as
+ * the reader's split state (`FileSourceSplit`).
  *
  * @see org.apache.flink.connector.file.src.util.CheckpointedPosition (offset + records to skip)
  */

@@ -1,14 +1,16 @@
-import { join } from 'node:path';
 import { ConfigurationError } from '../../lib/errors.js';
-import type { Sink, SinkWriterContext } from '../sink.js';
+import type { SinkCommitterContext, SinkWriterContext, TwoPhaseCommittingSink } from '../sink.js';
+import { FileCommitter } from './file-committer.js';
+import type { FileSinkCommittable } from './file-sink-committable.js';
 import { FileSinkWriter } from './file-sink-writer.js';
+import { PartFileLayout } from './part-file-layout.js';
 import { CsvEncoder, NdjsonEncoder, type CsvColumns, type RecordEncoder } from './record-encoder.js';
 
 /** Options every file sink takes. */
 export interface FileSinkOptions {
   /**
-   * Directory mode only: gzip the part files (`part-<i>.<ext>.gz`). Default `false`. In single-file
-   * mode the path's `.gz` suffix decides, and this option must not contradict it.
+   * Directory mode only: gzip the part files (`part-<i>-<n>.<ext>.gz`). Default `false`. In
+   * single-file mode the path's `.gz` suffix decides, and this option must not contradict it.
    */
   readonly gzip?: boolean | undefined;
 }
@@ -35,25 +37,42 @@ export interface CsvSinkOptions<T> extends FileSinkOptions {
 const SINGLE_FILE = /\.(ndjson|jsonl|json|csv|tsv)(\.gz)?$/i;
 
 /**
- * A sink writing records to files: NDJSON ({@link FileSink.ndjson}) or CSV ({@link FileSink.csv}),
- * gzip-compressed for a `.gz` path.
+ * An exactly-once sink writing records to files: NDJSON ({@link FileSink.ndjson}) or CSV
+ * ({@link FileSink.csv}), gzip-compressed for a `.gz` path. A two-phase-commit sink, as Flink's
+ * FileSink: records go to hidden in-progress files; at each checkpoint the in-progress file is
+ * closed and becomes pending; once the checkpoint completes the committer publishes it under its
+ * final name. Readers of the output only ever see committed data under final names (hidden files
+ * start with `.`, which `FileSource` and most tools skip).
  *
- * When `path` ends in `.ndjson`, `.jsonl`, `.json`, `.csv` or `.tsv` (optionally followed by
- * `.gz`) it is one file and the sink's `maxParallelism` is 1. Otherwise it is a directory and
- * subtask `i` writes `<path>/part-<i>.<ext>` (`ndjson`, `csv` or `tsv`). Parent directories are
- * created; existing files are overwritten. Each written file is reported once with
- * `context.reportOutput(path)`. Output is at-least-once: no transactions or part-file rolling.
+ * Modes:
+ * - directory (any path not ending as below): subtask `i` writes part files, one per checkpoint
+ *   that saw records, committed as `<path>/part-<i>-<n>.<ext>` (`n` = 0, 1, …; `ext` `ndjson`,
+ *   `csv` or `tsv`, plus `.gz`) by an atomic rename. Every part file has its own CSV header.
+ * - single file (`path` ends in `.ndjson`, `.jsonl`, `.json`, `.csv` or `.tsv`, optionally followed
+ *   by `.gz`; `maxParallelism` 1): the parts are appended to the one file on commit (a committable
+ *   carries the file's length before it, so a repeated commit truncates and appends again: it is
+ *   idempotent). The CSV header is written once. gzip parts append as gzip members, which gunzip
+ *   reads as one stream. A reader looking during a commit may see a prefix of the data being
+ *   committed (never data of an uncommitted checkpoint).
+ *
+ * Without checkpointing, the one part of each subtask is committed at end of input, so files
+ * appear when the job ends, as before: `part-<i>-0.<ext>` per subtask, or the single file. Parent
+ * directories are created; on a fresh start part counters start at 0, so existing files of the
+ * same names are replaced on commit (other files in the directory are left alone); after a restore
+ * the counters continue past every part of the subtask in the directory. Each final file is
+ * reported once with `context.reportOutput(path)` when prepared.
  *
  * @example
  * const tips = FileSink.csv<{ hour: number; tips: number }>('out/tips.csv', { columns: ['hour', 'tips'] });
- * const parts = FileSink.ndjson('out/trips/'); // part-0.ndjson, part-1.ndjson, …
- * @see org.apache.flink.connector.file.sink.FileSink (forRowFormat)
+ * const parts = FileSink.ndjson('out/trips/'); // part-0-0.ndjson, part-1-0.ndjson, …
+ * @see org.apache.flink.connector.file.sink.FileSink (forRowFormat, OnCheckpointRollingPolicy)
  */
-export class FileSink<T> implements Sink<T> {
+export class FileSink<T> implements TwoPhaseCommittingSink<T, FileSinkCommittable> {
   /** 1 in single-file mode; `undefined` (any) in directory mode. */
   readonly maxParallelism?: number;
   private readonly singleFile: boolean;
   private readonly gzip: boolean;
+  private readonly layout: PartFileLayout;
 
   private constructor(
     /** The output file or directory, as given. */
@@ -73,6 +92,7 @@ export class FileSink<T> implements Sink<T> {
     } else {
       this.gzip = options.gzip ?? false;
     }
+    this.layout = new PartFileLayout(path, this.singleFile, `${extension}${this.gzip ? '.gz' : ''}`);
   }
 
   /**
@@ -104,16 +124,30 @@ export class FileSink<T> implements Sink<T> {
   }
 
   /**
-   * Opens the file of one subtask.
-   * @throws FileIoError (`WEIR_ERR_FILE_IO`) when it cannot be created; ConfigurationError
+   * Creates the writer of one subtask (restored from `context.restoredState` when given).
+   * @throws FileIoError (`WEIR_ERR_FILE_IO`) when the directory cannot be created; ConfigurationError
    *   (`WEIR_ERR_CONFIG`) for a single-file path with parallelism > 1.
    */
   createWriter(context: SinkWriterContext): Promise<FileSinkWriter<T>> {
-    if (this.singleFile && context.parallelism > 1) {
-      return Promise.reject(new ConfigurationError(`FileSink: ${this.path} is a single file, so the sink's parallelism must be 1 (got ${context.parallelism})`));
-    }
-    const file = this.singleFile ? this.path : join(this.path, `part-${context.subtaskIndex}.${this.extension}${this.gzip ? '.gz' : ''}`);
-    return FileSinkWriter.open(file, this.gzip, this.newEncoder(), context);
+    const wrong = this.checkParallelism(context.parallelism);
+    if (wrong !== undefined) return Promise.reject(wrong);
+    return FileSinkWriter.create(this.layout, this.gzip, this.newEncoder(), context);
+  }
+
+  /**
+   * Creates the committer of one subtask: commits pending parts (idempotently) and cleans up what
+   * failed attempts left; see `FileCommitter`.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a single-file path with parallelism > 1.
+   */
+  createCommitter(context: SinkCommitterContext): FileCommitter {
+    const wrong = this.checkParallelism(context.parallelism);
+    if (wrong !== undefined) throw wrong;
+    return new FileCommitter(this.layout, context);
+  }
+
+  private checkParallelism(parallelism: number): ConfigurationError | undefined {
+    if (!this.singleFile || parallelism <= 1) return undefined;
+    return new ConfigurationError(`FileSink: ${this.path} is a single file, so the sink's parallelism must be 1 (got ${parallelism})`);
   }
 }
 

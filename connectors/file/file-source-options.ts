@@ -14,8 +14,8 @@ export interface FileSourceOptions {
   /**
    * Positions to resume from, one per file, as returned by `FileSourceReader.currentPosition()`;
    * files not listed start from the beginning, and entries for files this subtask does not read
-   * are ignored. Files are matched by resolved path. A later checkpointing issue snapshots these
-   * positions and passes them back here on restore.
+   * are ignored. Files are matched by resolved path. Ignored when the reader is restored from a
+   * checkpoint (its splits carry the positions then; see `FileSourceSplit`).
    */
   readonly startOffsets?: readonly FilePosition[] | undefined;
   /**

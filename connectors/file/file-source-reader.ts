@@ -7,6 +7,7 @@ import type { DecodedRecord, FileDecoder, FileFormat, RecordSink } from './file-
 import { openFileInput, type FileInput } from './file-input.js';
 import type { FilePosition } from './file-position.js';
 import type { FileSourceOptions } from './file-source-options.js';
+import { toFileSourceSplit, type FileSourceSplit } from './file-source-split.js';
 import { listInputFiles } from './list-files.js';
 import { errorDetail, recordParseError } from './record-error.js';
 
@@ -24,8 +25,29 @@ class ReaderFailure {
   constructor(readonly error: Error) {}
 }
 
+/** Queued behind the last record of a file that was read to its end (or its limit). */
+class SplitEnd {}
+const SPLIT_END = new SplitEnd();
+
+/** One split of this reader: a file and where the next record not yet emitted starts. */
+class SplitState {
+  /** Records emitted from this split by this reader (good, skipped or dead-lettered). */
+  emitted = 0;
+  /** True once every record of the split was emitted. */
+  finished = false;
+
+  constructor(
+    readonly file: string,
+    public offset: number,
+    public line: number,
+    /** Records this reader may read from the split's starting position; `undefined`: no limit. */
+    readonly limit: number | undefined,
+  ) {}
+}
+
 /** The file being read. */
 class ActiveFile {
+  /** Records queued from this file. */
   records = 0;
   limitReached = false;
   paused = false;
@@ -34,12 +56,17 @@ class ActiveFile {
   input: FileInput | undefined;
   decoder: FileDecoder | undefined;
 
-  constructor(readonly file: string) {}
+  constructor(readonly split: SplitState) {}
+
+  get file(): string {
+    return this.split.file;
+  }
 }
 
 /**
- * Reads the files of one `FileSource` subtask, one file after another: file `i` of the sorted
- * listing belongs to subtask `i % parallelism`, so a subtask with no file ends at once.
+ * Reads the files of one `FileSource` subtask, one file after another: on a fresh start file `i` of
+ * the sorted listing belongs to subtask `i % parallelism`, so a subtask with no file ends at once;
+ * on restore the reader reads exactly its restored {@link FileSourceSplit}s, in the order given.
  *
  * Bytes stream from disk (through gunzip for `.gz`) into the format's decoder; decoded records are
  * buffered up to {@link READER_HIGH_WATER_MARK} (reading pauses there, overshooting by at
@@ -49,16 +76,19 @@ class ActiveFile {
  *
  * For every file the reader keeps the byte offset and line of the next record not yet emitted
  * ({@link currentPosition}); passing those back as `startOffsets` resumes exactly after the last
- * emitted record. A later checkpointing issue snapshots this position.
+ * emitted record. {@link snapshotState} returns the same positions of the unfinished files as
+ * splits, for checkpoints (Flink's FileSourceReader state); records are attributed to files by a
+ * marker queued behind each file's last record, so buffered-but-not-emitted records never count.
  *
  * @see org.apache.flink.connector.file.src.impl.FileSourceReader, StreamFormatAdapter
  */
 export class FileSourceReader<T> implements SourceReader<T> {
-  private files: string[] = [];
-  private readonly startFrom = new Map<string, FilePosition>();
-  private readonly positions = new Map<string, { offset: number; line: number }>();
-  private readonly queue = new Deque<DecodedRecord | ReaderFailure>(1024);
-  private nextFile = 0;
+  private splits: SplitState[] = [];
+  private readonly queue = new Deque<DecodedRecord | ReaderFailure | SplitEnd>(1024);
+  /** Index of the next split to open. */
+  private nextSplit = 0;
+  /** Index of the split whose records are at the queue's head (the first one not finished). */
+  private head = 0;
   private active: ActiveFile | undefined;
   private opening: Promise<void> | undefined;
   private readonly closing = new Set<Promise<void>>();
@@ -79,18 +109,29 @@ export class FileSourceReader<T> implements SourceReader<T> {
   ) {}
 
   /**
-   * Lists the input files and starts reading this subtask's first file.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when an input path does not exist.
+   * Lists the input files and starts reading this subtask's first file. On restore
+   * (`context.restoredSplits` defined) nothing is listed: the reader takes exactly those splits
+   * (`startOffsets` is then ignored; an empty list ends at once).
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when an input path does not exist;
+   *   RestoreError (`WEIR_ERR_RESTORE`) when a restored split is not a {@link FileSourceSplit}.
    */
   async start(): Promise<void> {
-    const all = await listInputFiles(this.paths);
-    const { subtaskIndex, parallelism } = this.context;
-    this.files = all.filter((_, i) => i % parallelism === subtaskIndex);
-    const given = new Map((this.options.startOffsets ?? []).map((p) => [resolvePath(p.file), p] as const));
-    for (const file of this.files) {
-      const from = given.get(resolvePath(file));
-      if (from !== undefined) this.startFrom.set(file, { file, offset: from.offset, line: from.line });
-      this.positions.set(file, { offset: from?.offset ?? 0, line: from?.line ?? 1 });
+    const restored = this.context.restoredSplits;
+    if (restored !== undefined) {
+      this.splits = restored.map((split, i) => {
+        const s = toFileSourceSplit(split, i);
+        return new SplitState(s.file, s.offset, s.line, s.limit);
+      });
+    } else {
+      const all = await listInputFiles(this.paths);
+      const { subtaskIndex, parallelism } = this.context;
+      const given = new Map((this.options.startOffsets ?? []).map((p) => [resolvePath(p.file), p] as const));
+      this.splits = all
+        .filter((_, i) => i % parallelism === subtaskIndex)
+        .map((file) => {
+          const from = given.get(resolvePath(file));
+          return new SplitState(file, from?.offset ?? 0, from?.line ?? 1, this.options.limit);
+        });
     }
     this.openNext();
   }
@@ -107,12 +148,17 @@ export class FileSourceReader<T> implements SourceReader<T> {
     for (let n = 0; n < MAX_RECORDS_PER_POLL; n++) {
       const item = this.queue.shift();
       if (item === undefined) break;
+      if (item === SPLIT_END) {
+        const split = this.splits[this.head++];
+        if (split !== undefined) split.finished = true;
+        continue;
+      }
       if (item instanceof ReaderFailure) {
         this.failure = item.error;
         throw item.error;
       }
       try {
-        this.emit(item, output);
+        this.emit(item as DecodedRecord, output);
       } catch (err) {
         this.failure = err instanceof Error ? err : new Error(String(err));
         throw err;
@@ -144,10 +190,30 @@ export class FileSourceReader<T> implements SourceReader<T> {
    * Empty before `start()` has listed the files.
    */
   currentPosition(): FilePosition[] {
-    return this.files.map((file) => {
-      const p = this.positions.get(file);
-      return { file, offset: p?.offset ?? 0, line: p?.line ?? 1 };
-    });
+    return this.splits.map(({ file, offset, line }) => ({ file, offset, line }));
+  }
+
+  /**
+   * The unfinished files of this reader (in reading order) as {@link FileSourceSplit}s: each at the
+   * byte offset and line of its next record not yet emitted, with the records left under the
+   * source's `limit`. Files read to their end (or limit) are left out. Call between two `pollNext`
+   * calls, after `start()`; a reader restored from the result emits exactly the records this one
+   * has not emitted yet.
+   * @see org.apache.flink.connector.file.src.impl.FileSourceReader#snapshotState
+   */
+  snapshotState(_checkpointId?: number): FileSourceSplit[] {
+    const out: FileSourceSplit[] = [];
+    for (let i = this.head; i < this.splits.length; i++) {
+      const s = this.splits[i] as SplitState;
+      if (s.finished) continue;
+      if (s.limit === undefined) {
+        out.push({ kind: 'file', file: s.file, offset: s.offset, line: s.line });
+        continue;
+      }
+      const limit = s.limit - s.emitted;
+      if (limit > 0) out.push({ kind: 'file', file: s.file, offset: s.offset, line: s.line, limit });
+    }
+    return out;
   }
 
   /** Stops reading and closes every open file, also mid-file; resolves once file descriptors are closed. */
@@ -178,10 +244,13 @@ export class FileSourceReader<T> implements SourceReader<T> {
       }
       if (value !== undefined) output.collect(value);
     }
-    const position = this.positions.get(record.file);
-    if (position !== undefined && record.nextOffset >= position.offset) {
-      position.offset = record.nextOffset;
-      position.line = record.nextLine;
+    const split = this.splits[this.head];
+    if (split !== undefined) {
+      split.emitted++;
+      if (record.nextOffset >= split.offset) {
+        split.offset = record.nextOffset;
+        split.line = record.nextLine;
+      }
     }
   }
 
@@ -201,19 +270,21 @@ export class FileSourceReader<T> implements SourceReader<T> {
 
   private openNext(): void {
     if (this.closed) return;
-    const file = this.files[this.nextFile++];
-    if (file === undefined) {
+    const split = this.splits[this.nextSplit++];
+    if (split === undefined) {
       this.inputEnded = true;
       this.signal();
       return;
     }
-    const active = new ActiveFile(file);
+    const file = split.file;
+    const active = new ActiveFile(split);
     this.active = active;
     const sink: RecordSink = {
       push: (record) => this.onRecord(active, record),
       fail: (error) => this.fail(active, error),
     };
-    this.opening = this.format.open(file, this.startFrom.get(file), sink).then(
+    const from: FilePosition = { file, offset: split.offset, line: split.line };
+    this.opening = this.format.open(file, from, sink).then(
       ({ decoder, start }) => {
         this.opening = undefined;
         active.decoder = decoder;
@@ -221,7 +292,11 @@ export class FileSourceReader<T> implements SourceReader<T> {
           decoder.destroy();
           return;
         }
-        this.positions.set(file, { offset: start.offset, line: start.line });
+        if (split.emitted === 0) {
+          // The format may start later than asked (CSV: after the header row).
+          split.offset = start.offset;
+          split.line = start.line;
+        }
         this.read(active, start.offset);
       },
       (err: unknown) => {
@@ -240,7 +315,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
       if (active.done) return;
       decoder.write(chunk);
       if (active.limitReached) {
-        this.stopFile(active);
+        this.endFile(active);
         this.openNext();
       } else if (this.queue.length >= READER_HIGH_WATER_MARK && !active.paused) {
         active.paused = true;
@@ -252,7 +327,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
       if (active.done) return;
       void decoder.finish().then(() => {
         if (active.done) return;
-        this.stopFile(active);
+        this.endFile(active);
         this.openNext();
         this.signal();
       });
@@ -269,7 +344,7 @@ export class FileSourceReader<T> implements SourceReader<T> {
 
   private onRecord(active: ActiveFile, record: DecodedRecord): void {
     if (active.done || active.limitReached) return;
-    const limit = this.options.limit;
+    const limit = active.split.limit;
     if (limit !== undefined && active.records >= limit) {
       active.limitReached = true;
       return;
@@ -285,6 +360,12 @@ export class FileSourceReader<T> implements SourceReader<T> {
     this.stopFile(active);
     this.queue.push(new ReaderFailure(error));
     this.signal();
+  }
+
+  /** `active` was read to its end or limit: stops it and queues the marker behind its last record. */
+  private endFile(active: ActiveFile): void {
+    this.stopFile(active);
+    this.queue.push(SPLIT_END);
   }
 
   /** Marks `active` done and closes its streams (tracked, so `close()` can await them). */

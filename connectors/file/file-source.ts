@@ -15,6 +15,13 @@ import { NdjsonFormat } from './ndjson-format.js';
  * `i % parallelism`; gzip is not splittable, so each file has exactly one reader. Each subtask's
  * {@link FileSourceReader} reads its files one after another and can resume from byte offsets.
  *
+ * Checkpoints: each reader snapshots its unfinished files as {@link FileSourceSplit}s (file, byte
+ * offset and line of the next record not yet emitted, records left under `limit`); a restored
+ * reader reads exactly the splits it is given (`SourceReaderContext.restoredSplits`), also when they
+ * come from other subtasks after a change of parallelism, and resumes at the exact record after the
+ * last one emitted before the checkpoint (gzip files are decompressed again from their start and the
+ * bytes before the offset skipped; a CSV file's header is read again from its first line).
+ *
  * Malformed records fail the job with a `RecordParseError` (code `WEIR_ERR_RECORD_PARSE`) naming
  * file, line and field, or go to the `deadLetter` side output when one is given. A missing path is
  * a `ConfigurationError` (code `WEIR_ERR_CONFIG`) thrown from the reader's `start()`.

@@ -7,7 +7,8 @@
  * As every Weir function, each may be an object with the method(s) (copied per subtask), a class
  * (instantiated once per subtask through the job's container; `AbstractRichFunction` subclasses get
  * `open`/`close` and `getRuntimeContext()`), or — for single-method functions — a lambda. Methods
- * may return a Promise; the subtask awaits it before the next record.
+ * may return a Promise; the subtask awaits it before the next record. Objects and classes may also
+ * implement `CheckpointedFunction` and `CheckpointListener` ({@link UserFunctionHooks}).
  *
  * @see org.apache.flink.streaming.api.functions.co.*
  * @see org.apache.flink.api.common.functions.JoinFunction, FlatJoinFunction, CoGroupFunction
@@ -15,7 +16,7 @@
 import type { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/descriptors.js';
 import type { BroadcastState, ReadOnlyBroadcastState } from '../state/broadcast-state.js';
 import type { ListState, MapState, ReducingState, ValueState } from '../state/keyed-state.js';
-import { AbstractRichFunction, type Collector, type KeyedProcessContext, type OnTimerContext, type ProcessContext, type TimerService } from './functions.js';
+import { AbstractRichFunction, type Collector, type KeyedProcessContext, type OnTimerContext, type ProcessContext, type TimerService, type UserFunctionHooks } from './functions.js';
 import type { OutputTag } from './output-tag.js';
 
 // ---- CoMap / CoFlatMap ----
@@ -25,7 +26,7 @@ import type { OutputTag } from './output-tag.js';
  * `CoMapFunction`). An object with both methods, or a class ({@link RichCoMapFunction}).
  * @see org.apache.flink.streaming.api.functions.co.CoMapFunction
  */
-export interface CoMapFunction<IN1, IN2, OUT> {
+export interface CoMapFunction<IN1, IN2, OUT> extends UserFunctionHooks {
   map1(value: IN1): OUT | Promise<OUT>;
   map2(value: IN2): OUT | Promise<OUT>;
 }
@@ -41,7 +42,7 @@ export abstract class RichCoMapFunction<IN1, IN2, OUT> extends AbstractRichFunct
  * (Flink's `CoFlatMapFunction`).
  * @see org.apache.flink.streaming.api.functions.co.CoFlatMapFunction
  */
-export interface CoFlatMapFunction<IN1, IN2, OUT> {
+export interface CoFlatMapFunction<IN1, IN2, OUT> extends UserFunctionHooks {
   flatMap1(value: IN1, out: Collector<OUT>): void | Iterable<OUT> | Promise<void | Iterable<OUT>>;
   flatMap2(value: IN2, out: Collector<OUT>): void | Iterable<OUT> | Promise<void | Iterable<OUT>>;
 }
@@ -104,7 +105,7 @@ export abstract class KeyedCoProcessFunction<K, IN1, IN2, OUT> extends AbstractR
 }
 
 /** A co-process function as an object with `processElement1`/`processElement2` (and optionally `onTimer`). */
-export interface CoProcessFunctionObject<IN1, IN2, OUT, C = CoProcessContext> {
+export interface CoProcessFunctionObject<IN1, IN2, OUT, C = CoProcessContext> extends UserFunctionHooks {
   processElement1(value: IN1, ctx: C, out: Collector<OUT>): void | Promise<void>;
   processElement2(value: IN2, ctx: C, out: Collector<OUT>): void | Promise<void>;
   onTimer?(timestamp: number, ctx: C & { timeDomain(): 'EVENT_TIME' | 'PROCESSING_TIME' }, out: Collector<OUT>): void | Promise<void>;
@@ -200,7 +201,7 @@ export abstract class KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends Ab
  * `JoinFunction`.
  * @see org.apache.flink.api.common.functions.JoinFunction
  */
-export type JoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2) => OUT | Promise<OUT>) | { join(first: IN1, second: IN2): OUT | Promise<OUT> };
+export type JoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2) => OUT | Promise<OUT>) | ({ join(first: IN1, second: IN2): OUT | Promise<OUT> } & UserFunctionHooks);
 
 /**
  * Joins one pair into zero or more results via `out.collect` (Flink's `FlatJoinFunction`): a
@@ -208,7 +209,7 @@ export type JoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2) => OUT | Pr
  * ({@link RichFlatJoinFunction}). Recognised by its third parameter.
  * @see org.apache.flink.api.common.functions.FlatJoinFunction
  */
-export type FlatJoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2, out: Collector<OUT>) => void | Promise<void>) | { join(first: IN1, second: IN2, out: Collector<OUT>): void | Promise<void> };
+export type FlatJoinFunction<IN1, IN2, OUT> = ((first: IN1, second: IN2, out: Collector<OUT>) => void | Promise<void>) | ({ join(first: IN1, second: IN2, out: Collector<OUT>): void | Promise<void> } & UserFunctionHooks);
 
 /** A {@link JoinFunction} with `open`/`close` and the runtime context (Flink's `RichJoinFunction`). */
 export abstract class RichJoinFunction<IN1, IN2, OUT> extends AbstractRichFunction {
@@ -225,7 +226,7 @@ export abstract class RichFlatJoinFunction<IN1, IN2, OUT> extends AbstractRichFu
  * and emits any number of results (Flink's `CoGroupFunction`).
  * @see org.apache.flink.api.common.functions.CoGroupFunction
  */
-export type CoGroupFunction<IN1, IN2, OUT> = ((first: IN1[], second: IN2[], out: Collector<OUT>) => void | Promise<void>) | { coGroup(first: IN1[], second: IN2[], out: Collector<OUT>): void | Promise<void> };
+export type CoGroupFunction<IN1, IN2, OUT> = ((first: IN1[], second: IN2[], out: Collector<OUT>) => void | Promise<void>) | ({ coGroup(first: IN1[], second: IN2[], out: Collector<OUT>): void | Promise<void> } & UserFunctionHooks);
 
 /** A {@link CoGroupFunction} with `open`/`close` and the runtime context (Flink's `RichCoGroupFunction`). */
 export abstract class RichCoGroupFunction<IN1, IN2, OUT> extends AbstractRichFunction {
@@ -259,5 +260,5 @@ export abstract class ProcessJoinFunction<IN1, IN2, OUT> extends AbstractRichFun
 /** A {@link ProcessJoinFunction} as a lambda, an object with `processElement`, or a class. */
 export type ProcessJoinFunctionSpec<IN1, IN2, OUT> =
   | ((left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<OUT>) => void | Promise<void>)
-  | { processElement(left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<OUT>): void | Promise<void> }
+  | ({ processElement(left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<OUT>): void | Promise<void> } & UserFunctionHooks)
   | (new (...args: never[]) => ProcessJoinFunction<IN1, IN2, OUT>);

@@ -8,6 +8,11 @@
  *
  * Output timestamps: from a record, the record's; from an event-time timer, the timer's; from a
  * processing-time timer, none.
+ *
+ * Checkpoints: the keyed state and the timers live in the keyed backend and are snapshotted with
+ * it; the checkpoint hooks go to the user function ({@link AbstractUdfOperator}). A keyed operator
+ * creates its timer service in `open`, so timers restored from a snapshot fire even before the
+ * function registers a new one.
  */
 import type { OutputTag } from '../api/output-tag.js';
 import type { TimerService } from '../api/functions.js';
@@ -16,6 +21,7 @@ import { NO_TIMESTAMP } from '../time/timestamps.js';
 import type { InternalTimer, InternalTimerService, TimerTarget } from '../time/timer-service.js';
 import type { OperatorContext, Output } from './stream-operator.js';
 import { SerialCollector } from './serial-collector.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
 import { userError, type ResolvedFunction } from './user-function.js';
 
 /** A user call taking (value, context, collector). */
@@ -23,7 +29,7 @@ export type UserCall = (value: unknown, context: unknown, out: SerialCollector<u
 /** A user `onTimer(timestamp, context, collector)`. */
 export type OnTimerCall = (timestamp: number, context: unknown, out: SerialCollector<unknown>) => void | Promise<void>;
 
-export abstract class AbstractProcessOperator implements TimerTarget {
+export abstract class AbstractProcessOperator extends AbstractUdfOperator implements TimerTarget {
   protected readonly collector: SerialCollector<unknown>;
   protected currentTimestamp = NO_TIMESTAMP;
   protected domain: 'EVENT_TIME' | 'PROCESSING_TIME' = 'EVENT_TIME';
@@ -43,6 +49,7 @@ export abstract class AbstractProcessOperator implements TimerTarget {
     private readonly onTimerCall: OnTimerCall | undefined,
     private readonly notKeyedHint: string,
   ) {
+    super(fn);
     this.collector = new SerialCollector(out);
     this.timerServiceView = {
       currentProcessingTime: () => ctx.clock.now(),
@@ -57,8 +64,10 @@ export abstract class AbstractProcessOperator implements TimerTarget {
   /** The context `onTimer` receives. */
   protected abstract timerContext(): unknown;
 
-  open(): void | Promise<void> {
-    return this.fn.open();
+  /** Creates the keyed timer service (so restored timers fire), then opens the function. */
+  override open(): void | Promise<void> {
+    if (this.ctx.keyedBackend !== undefined) this.service ??= this.ctx.timerService(this);
+    return super.open();
   }
 
   /** Fires event-time timers up to the watermark, then forwards it (Flink's AbstractStreamOperator). */
@@ -70,10 +79,6 @@ export abstract class AbstractProcessOperator implements TimerTarget {
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 
   /** @internal TimerTarget */
   setCurrentKey(key: unknown): void {

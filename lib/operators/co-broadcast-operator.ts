@@ -1,9 +1,11 @@
 /**
  * Flink's CoBroadcastWithNonKeyedOperator and CoBroadcastWithKeyedOperator: input 1 is the
  * (keyed or non-keyed) data stream, input 2 the broadcast stream (partitioned with the broadcast
- * partitioner, so every subtask sees every broadcast element). Each operator instance owns its
- * broadcast states ({@link BroadcastStateStore}, one map per descriptor given to
- * `broadcast(...)`), in memory.
+ * partitioner, so every subtask sees every broadcast element). The broadcast states (one map per
+ * descriptor given to `broadcast(...)`) are operator state: they live in the operator's
+ * `ctx.operatorStateStore` ({@link BroadcastStateStore}), so checkpoints snapshot them and a
+ * restore gives every subtask a copy. Keyed state and timers (keyed input 1) are in the keyed
+ * backend; the checkpoint hooks go to the user function.
  *
  * - `processElement(value, readOnlyCtx, out)` for input 1: read-only broadcast state; keyed: the
  *   current key, keyed state and timers.
@@ -37,14 +39,15 @@ export class CoBroadcastOperator<IN1, IN2, OUT> extends AbstractProcessOperator 
 
   /**
    * @param descriptors the broadcast state descriptors given to `broadcast(...)`.
-   * @throws ConfigurationError when the function lacks `processElement` or `processBroadcastElement`.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the function lacks `processElement` or
+   *   `processBroadcastElement`, or two descriptors share a name.
    */
   constructor(ctx: OperatorContext, out: Output<OUT>, spec: unknown, descriptors: readonly MapStateDescriptor<unknown, unknown>[]) {
     const r = resolveMethods(spec, ['processElement', 'processBroadcastElement'], ctx, ['onTimer']);
     super(ctx, out as Output<unknown>, r.fn, r.optionalCalls.onTimer as OnTimerCall | undefined, 'keyBy() before connect(), and a KeyedBroadcastProcessFunction');
     this.callElement = r.calls.processElement as UserCall;
     this.callBroadcast = r.calls.processBroadcastElement as UserCall;
-    this.broadcastStates = new BroadcastStateStore(descriptors);
+    this.broadcastStates = new BroadcastStateStore(descriptors, ctx.operatorStateStore);
     const keyed = ctx.keyedBackend !== undefined;
     const base = {
       timestamp: () => this.timestampOrNull(),

@@ -11,7 +11,7 @@
  */
 import type { Collector } from '../api/functions.js';
 import type { OperatorContext } from './stream-operator.js';
-import { resolveFunction } from './user-function.js';
+import { lifecycleOf, resolveFunction } from './user-function.js';
 import type { WindowFunctionRunner, WindowFunctionSpec } from './window-function-runner.js';
 
 /**
@@ -37,6 +37,7 @@ function coGroupRunner(kind: CoGroupKind, userFn: unknown, ctx: OperatorContext)
   const fn = resolveFunction<Call>(userFn, kind === 'co-group' ? 'coGroup' : 'join', ctx);
   const call = fn.call;
   return {
+    ...lifecycleOf(fn),
     process(_key, _window, _context, values, out) {
       const first: unknown[] = [];
       const second: unknown[] = [];
@@ -45,8 +46,6 @@ function coGroupRunner(kind: CoGroupKind, userFn: unknown, ctx: OperatorContext)
       return joinPairs(kind, call, first, second, out, 0, 0);
     },
     clear: () => undefined,
-    open: fn.open,
-    close: fn.close,
   };
 }
 

@@ -9,14 +9,14 @@
 import type { CoFlatMapFunction, CoMapFunction } from '../api/co-functions.js';
 import type { OperatorContext, Output, TwoInputStreamOperator } from './stream-operator.js';
 import { SerialCollector } from './serial-collector.js';
-import { resolveMethods, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveMethods, userError } from './user-function.js';
 
 type MapCall = (v: unknown) => unknown;
 type FlatMapCall = (v: unknown, out: SerialCollector<unknown>) => void | Iterable<unknown> | Promise<void | Iterable<unknown>>;
 
-/** Runs a {@link CoMapFunction}: one output per record of either input. */
-export class CoMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2> {
-  private readonly fn: ResolvedFunction<(...args: never[]) => unknown>;
+/** Runs a {@link CoMapFunction}: one output per record of either input. Checkpoint hooks go to the function. */
+export class CoMapOperator<IN1, IN2, OUT> extends AbstractUdfOperator implements TwoInputStreamOperator<IN1, IN2> {
   private readonly map1: MapCall;
   private readonly map2: MapCall;
 
@@ -26,13 +26,9 @@ export class CoMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1,
     spec: CoMapFunction<IN1, IN2, OUT> | (new (...args: never[]) => CoMapFunction<IN1, IN2, OUT>),
   ) {
     const r = resolveMethods(spec, ['map1', 'map2'], ctx);
-    this.fn = r.fn;
+    super(r.fn);
     this.map1 = r.calls.map1 as MapCall;
     this.map2 = r.calls.map2 as MapCall;
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
   }
 
   processElement1(value: IN1, timestamp: number): void | Promise<void> {
@@ -44,10 +40,6 @@ export class CoMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1,
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 
   private apply(call: MapCall, value: unknown, timestamp: number): void | Promise<void> {
     let r: unknown;
@@ -68,9 +60,11 @@ export class CoMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1,
   }
 }
 
-/** Runs a {@link CoFlatMapFunction}: zero or more outputs per record, via `out.collect` or a returned iterable. */
-export class CoFlatMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2> {
-  private readonly fn: ResolvedFunction<(...args: never[]) => unknown>;
+/**
+ * Runs a {@link CoFlatMapFunction}: zero or more outputs per record, via `out.collect` or a returned
+ * iterable. Checkpoint hooks go to the function.
+ */
+export class CoFlatMapOperator<IN1, IN2, OUT> extends AbstractUdfOperator implements TwoInputStreamOperator<IN1, IN2> {
   private readonly flatMap1: FlatMapCall;
   private readonly flatMap2: FlatMapCall;
   private readonly collector: SerialCollector<unknown>;
@@ -81,14 +75,10 @@ export class CoFlatMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<
     spec: CoFlatMapFunction<IN1, IN2, OUT> | (new (...args: never[]) => CoFlatMapFunction<IN1, IN2, OUT>),
   ) {
     const r = resolveMethods(spec, ['flatMap1', 'flatMap2'], ctx);
-    this.fn = r.fn;
+    super(r.fn);
     this.flatMap1 = r.calls.flatMap1 as FlatMapCall;
     this.flatMap2 = r.calls.flatMap2 as FlatMapCall;
     this.collector = new SerialCollector(out as Output<unknown>);
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
   }
 
   processElement1(value: IN1, timestamp: number): void | Promise<void> {
@@ -100,10 +90,6 @@ export class CoFlatMapOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 
   private apply(call: FlatMapCall, value: unknown, timestamp: number): void | Promise<void> {
     const collector = this.collector;

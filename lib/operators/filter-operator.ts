@@ -1,19 +1,17 @@
 /** Flink's StreamFilter: keeps records for which the predicate is true. */
 import type { FilterFunction } from '../api/functions.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
-import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveFunction, userError } from './user-function.js';
 
-export class FilterOperator<T> implements StreamOperator<T> {
-  private readonly fn: ResolvedFunction<(v: T) => boolean | Promise<boolean>>;
+/** Runs a {@link FilterFunction}; checkpoint hooks go to the function ({@link AbstractUdfOperator}). */
+export class FilterOperator<T> extends AbstractUdfOperator implements StreamOperator<T> {
   private readonly call: (v: T) => boolean | Promise<boolean>;
 
   constructor(private readonly ctx: OperatorContext, private readonly out: Output<T>, spec: FilterFunction<T>) {
-    this.fn = resolveFunction(spec, 'filter', ctx);
-    this.call = this.fn.call;
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
+    const fn = resolveFunction<(v: T) => boolean | Promise<boolean>>(spec, 'filter', ctx);
+    super(fn);
+    this.call = fn.call;
   }
 
   processElement(value: T, timestamp: number): void | Promise<void> {
@@ -40,8 +38,4 @@ export class FilterOperator<T> implements StreamOperator<T> {
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 }

@@ -2,23 +2,21 @@
 import type { FlatMapFunction } from '../api/functions.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
 import { SerialCollector } from './serial-collector.js';
-import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveFunction, userError } from './user-function.js';
 
 type FlatMapCall<IN, OUT> = (v: IN, out: SerialCollector<OUT>) => void | Iterable<OUT> | Promise<void | Iterable<OUT>>;
 
-export class FlatMapOperator<IN, OUT> implements StreamOperator<IN> {
-  private readonly fn: ResolvedFunction<FlatMapCall<IN, OUT>>;
+/** Runs a {@link FlatMapFunction}; checkpoint hooks go to the function ({@link AbstractUdfOperator}). */
+export class FlatMapOperator<IN, OUT> extends AbstractUdfOperator implements StreamOperator<IN> {
   private readonly call: FlatMapCall<IN, OUT>;
   private readonly collector: SerialCollector<OUT>;
 
   constructor(private readonly ctx: OperatorContext, private readonly out: Output<OUT>, spec: FlatMapFunction<IN, OUT>) {
-    this.fn = resolveFunction(spec, 'flatMap', ctx);
-    this.call = this.fn.call;
+    const fn = resolveFunction<FlatMapCall<IN, OUT>>(spec, 'flatMap', ctx);
+    super(fn);
+    this.call = fn.call;
     this.collector = new SerialCollector(out);
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
   }
 
   processElement(value: IN, timestamp: number): void | Promise<void> {
@@ -50,8 +48,4 @@ export class FlatMapOperator<IN, OUT> implements StreamOperator<IN> {
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 }

@@ -23,6 +23,10 @@
  * bucket whose cleanup time is `t` (each bucket's cleanup time is a bijection of its timestamp, so
  * this removes exactly what Flink's two timers at `t` would).
  *
+ * Checkpoints: both buffers are keyed map state and the cleanup timers live in the keyed
+ * backend's timer storage, so the backend's snapshot is the whole join state; the checkpoint
+ * hooks go to the `ProcessJoinFunction` ({@link AbstractUdfOperator}).
+ *
  * @see org.apache.flink.streaming.api.operators.co.IntervalJoinOperator
  */
 import type { ProcessJoinContext } from '../api/co-functions.js';
@@ -34,7 +38,8 @@ import { NO_TIMESTAMP } from '../time/timestamps.js';
 import type { InternalTimer, InternalTimerService, TimerTarget } from '../time/timer-service.js';
 import type { OperatorContext, Output, TwoInputStreamOperator } from './stream-operator.js';
 import { SerialCollector } from './serial-collector.js';
-import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveFunction, userError } from './user-function.js';
 
 /** Configuration of an {@link IntervalJoinOperator}; bounds in ms relative to the left element. */
 export interface IntervalJoinOptions {
@@ -51,12 +56,11 @@ export interface IntervalJoinOptions {
 type JoinCall = (left: unknown, right: unknown, ctx: ProcessJoinContext, out: SerialCollector<unknown>) => void | Promise<void>;
 
 /** Runs a `ProcessJoinFunction` over the pairs of an interval join (keyed on both inputs). */
-export class IntervalJoinOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2>, TimerTarget {
+export class IntervalJoinOperator<IN1, IN2, OUT> extends AbstractUdfOperator implements TwoInputStreamOperator<IN1, IN2>, TimerTarget {
   /** Elements dropped for being late (timestamp below the watermark), when no late tag is set. */
   lateRecordsDropped = 0;
   private readonly lowerBound: number;
   private readonly upperBound: number;
-  private readonly fn: ResolvedFunction<JoinCall>;
   private readonly call: JoinCall;
   private readonly collector: SerialCollector<unknown>;
   private readonly context: ProcessJoinContext;
@@ -80,10 +84,11 @@ export class IntervalJoinOperator<IN1, IN2, OUT> implements TwoInputStreamOperat
   ) {
     const backend = ctx.keyedBackend;
     if (backend === undefined) throw new ConfigurationError(`operator '${ctx.operatorName}': an interval join needs two keyed streams`);
+    const fn = resolveFunction<JoinCall>(spec, 'processElement', ctx);
+    super(fn);
     this.lowerBound = options.lowerBoundInclusive ? options.lowerBound : options.lowerBound + 1;
     this.upperBound = options.upperBoundInclusive ? options.upperBound : options.upperBound - 1;
-    this.fn = resolveFunction<JoinCall>(spec, 'processElement', ctx);
-    this.call = this.fn.call;
+    this.call = fn.call;
     const collector = (this.collector = new SerialCollector(out as Output<unknown>));
     this.left = backend.getMapState(new MapStateDescriptor<number, unknown[]>('_interval-join-left'));
     this.right = backend.getMapState(new MapStateDescriptor<number, unknown[]>('_interval-join-right'));
@@ -98,9 +103,10 @@ export class IntervalJoinOperator<IN1, IN2, OUT> implements TwoInputStreamOperat
     };
   }
 
-  open(): void | Promise<void> {
+  /** Creates the timer service (restored cleanup timers are handed to it), then opens the function. */
+  override open(): void | Promise<void> {
     this.timers();
-    return this.fn.open();
+    return super.open();
   }
 
   /** A left element (key context set). */
@@ -121,10 +127,6 @@ export class IntervalJoinOperator<IN1, IN2, OUT> implements TwoInputStreamOperat
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 
   /** @internal TimerTarget */
   setCurrentKey(key: unknown): void {

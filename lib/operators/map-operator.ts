@@ -1,19 +1,17 @@
 /** Flink's StreamMap: one output per input. */
 import type { MapFunction } from '../api/functions.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
-import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveFunction, userError } from './user-function.js';
 
-export class MapOperator<IN, OUT> implements StreamOperator<IN> {
-  private readonly fn: ResolvedFunction<(v: IN) => OUT | Promise<OUT>>;
+/** Runs a {@link MapFunction}; checkpoint hooks go to the function ({@link AbstractUdfOperator}). */
+export class MapOperator<IN, OUT> extends AbstractUdfOperator implements StreamOperator<IN> {
   private readonly call: (v: IN) => OUT | Promise<OUT>;
 
   constructor(private readonly ctx: OperatorContext, private readonly out: Output<OUT>, spec: MapFunction<IN, OUT>) {
-    this.fn = resolveFunction(spec, 'map', ctx);
-    this.call = this.fn.call;
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
+    const fn = resolveFunction<(v: IN) => OUT | Promise<OUT>>(spec, 'map', ctx);
+    super(fn);
+    this.call = fn.call;
   }
 
   processElement(value: IN, timestamp: number): void | Promise<void> {
@@ -39,8 +37,4 @@ export class MapOperator<IN, OUT> implements StreamOperator<IN> {
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 }

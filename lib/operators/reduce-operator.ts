@@ -7,22 +7,24 @@ import { ConfigurationError } from '../errors.js';
 import { ValueStateDescriptor } from '../state/descriptors.js';
 import type { ValueState } from '../state/keyed-state.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
-import { resolveFunction, userError, type ResolvedFunction } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { resolveFunction, userError } from './user-function.js';
 
-export class ReduceOperator<T> implements StreamOperator<T> {
-  private readonly fn: ResolvedFunction<(a: T, b: T) => T | Promise<T>>;
+/**
+ * Runs a {@link ReduceFunction} per key; the running value is keyed state (`'_reduce'`), so it is
+ * part of every snapshot. Checkpoint hooks go to the function ({@link AbstractUdfOperator}).
+ */
+export class ReduceOperator<T> extends AbstractUdfOperator implements StreamOperator<T> {
   private readonly call: (a: T, b: T) => T | Promise<T>;
   private readonly state: ValueState<T>;
 
+  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) on a non-keyed stream. */
   constructor(private readonly ctx: OperatorContext, private readonly out: Output<T>, spec: ReduceFunction<T>) {
-    this.fn = resolveFunction(spec, 'reduce', ctx);
-    this.call = this.fn.call;
+    const fn = resolveFunction<(a: T, b: T) => T | Promise<T>>(spec, 'reduce', ctx);
+    super(fn);
+    this.call = fn.call;
     if (ctx.keyedBackend === undefined) throw new ConfigurationError(`operator '${ctx.operatorName}': reduce needs a keyed stream`);
     this.state = ctx.keyedBackend.getState(new ValueStateDescriptor<T>('_reduce'));
-  }
-
-  open(): void | Promise<void> {
-    return this.fn.open();
   }
 
   processElement(value: T, timestamp: number): void | Promise<void> {
@@ -61,8 +63,4 @@ export class ReduceOperator<T> implements StreamOperator<T> {
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.fn.close();
-  }
 }

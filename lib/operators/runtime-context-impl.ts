@@ -28,5 +28,6 @@ export function createRuntimeContext(ctx: OperatorContext): RuntimeContext {
     getListState: (d) => backend().getListState(d),
     getMapState: (d) => backend().getMapState(d),
     getReducingState: (d) => backend().getReducingState(d),
+    getAggregatingState: (d) => backend().getAggregatingState(d),
   };
 }

@@ -11,6 +11,14 @@ import type { OperatorStateStore } from '../state/operator-state-store.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { InternalTimerService, TimerTarget } from '../time/timer-service.js';
 
+/**
+ * Name under which an operator's keyed timer service (`OperatorContext.timerService`, one per
+ * operator) keeps its timers in the operator's keyed backend (`InternalTimerService`'s storage), so
+ * they are snapshotted with the key groups. The runtime and the test harness use the same name, so
+ * a snapshot restores in either.
+ */
+export const OPERATOR_TIMERS_STATE_NAME = '_timers';
+
 /** Where an operator emits. Timestamps are epoch ms or `NO_TIMESTAMP`. */
 export interface Output<T> {
   collect(value: T, timestamp: number): void | Promise<void>;
@@ -47,7 +55,8 @@ export interface OperatorContext {
   /** Sends a message to the job's coordinating actor (used by the collect sink). */
   sendToJob(message: unknown): void;
   /**
-   * The operator's keyed timer service, created on first use (keyed operators only).
+   * The operator's keyed timer service, created on first use (keyed operators only); its timers
+   * are kept in the keyed backend under {@link OPERATOR_TIMERS_STATE_NAME}.
    * @throws ConfigurationError on a non-keyed operator.
    */
   timerService(target: TimerTarget): InternalTimerService;

@@ -4,6 +4,10 @@
  * the generator sees every record (`onEvent`) and is asked for a periodic watermark every
  * `autoWatermarkInterval` ms of processing time. Watermarks from upstream are dropped, except the
  * maximal one at end of input, which is forwarded.
+ *
+ * Checkpoints: the generator is user code; when it implements `CheckpointedFunction` /
+ * `CheckpointListener` the hooks go to it ({@link AbstractUdfOperator}), e.g. to keep its highest
+ * timestamp across a restore (Flink's operator keeps none: after a restore watermarks start over).
  */
 import type { WatermarkStrategy } from '../api/watermark-strategy.js';
 import type { TimerHandle } from '../time/clock.js';
@@ -11,9 +15,10 @@ import type { WatermarkGenerator } from '../time/watermark-generators.js';
 import { MAX_WATERMARK } from '../time/timestamps.js';
 import { WatermarkEmitter } from '../runtime/watermark-emitter.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
-import { userError } from './user-function.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { functionLifecycle, userError } from './user-function.js';
 
-export class TimestampsOperator<T> implements StreamOperator<T> {
+export class TimestampsOperator<T> extends AbstractUdfOperator implements StreamOperator<T> {
   private readonly generator: WatermarkGenerator<T>;
   private readonly emitter: WatermarkEmitter;
   private tick: TimerHandle | undefined;
@@ -25,14 +30,17 @@ export class TimestampsOperator<T> implements StreamOperator<T> {
     private readonly strategy: WatermarkStrategy<T>,
     private readonly intervalMs: number,
   ) {
-    this.generator = strategy.createWatermarkGenerator({ clock: ctx.clock });
+    const generator = strategy.createWatermarkGenerator({ clock: ctx.clock });
+    super(functionLifecycle(generator, ctx));
+    this.generator = generator;
     // Idleness of a mid-stream generator is not propagated (Flink forwards it as WatermarkStatus;
     // here the downstream valve only sees watermarks from this operator).
     this.emitter = new WatermarkEmitter((wm) => out.emitWatermark(wm), () => undefined);
   }
 
-  open(): void {
+  override open(): void | Promise<void> {
     this.schedule();
+    return super.open();
   }
 
   processElement(value: T, timestamp: number): void | Promise<void> {
@@ -62,8 +70,9 @@ export class TimestampsOperator<T> implements StreamOperator<T> {
     this.tick?.cancel();
   }
 
-  close(): void {
+  override close(): void | Promise<void> {
     this.tick?.cancel();
+    return super.close();
   }
 
   private schedule(): void {

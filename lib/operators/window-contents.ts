@@ -17,7 +17,7 @@ import type { TimestampedValue } from '../window/evictors.js';
 import type { NamespacedStateStore } from '../window/namespaced-state.js';
 import type { AggregateFunction, AggregateFunctionSpec } from '../window/window-functions.js';
 import type { OperatorContext } from './stream-operator.js';
-import { resolveFunction } from './user-function.js';
+import { NO_LIFECYCLE, lifecycleOf, resolveFunction, type FunctionLifecycle } from './user-function.js';
 
 /** What the window keeps: the incremental function, if any. */
 export type WindowContentsSpec =
@@ -42,14 +42,15 @@ export type WindowFold = (values: unknown[]) => unknown[] | undefined;
 
 const CONTENTS = 'contents';
 
-/** The resolved incremental function of a window: its contents, its fold for evicting windows, and its lifecycle. */
-export interface WindowIncremental {
+/**
+ * The resolved incremental function of a window: its contents, its fold for evicting windows, and
+ * the lifecycle of the user function (open / close and the checkpoint hooks).
+ */
+export interface WindowIncremental extends FunctionLifecycle {
   /** Non-evicting contents: `get` returns what the window function sees. */
   contents(store: NamespacedStateStore): WindowContents<unknown[]>;
   /** Evicting fold over the elements left after `evictBefore`. */
   fold: WindowFold;
-  open(): void | Promise<void>;
-  close(): void | Promise<void>;
 }
 
 /**
@@ -59,7 +60,7 @@ export interface WindowIncremental {
 export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContext): WindowIncremental {
   switch (spec.kind) {
     case 'list':
-      return { contents: (store) => new ListContents(store), fold: (values) => values, open: noop, close: noop };
+      return { ...NO_LIFECYCLE, contents: (store) => new ListContents(store), fold: (values) => values };
     case 'reduce': {
       const fn = resolveFunction<(a: unknown, b: unknown) => unknown>(spec.fn, 'reduce', ctx);
       const reduce = (a: unknown, b: unknown): unknown => {
@@ -68,6 +69,7 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
         return r;
       };
       return {
+        ...lifecycleOf(fn),
         contents: (store) => new SingleValueContents(store, store.getReducingState(new ReducingStateDescriptor<unknown>(CONTENTS, reduce)), true),
         fold: (values) => {
           if (values.length === 0) return undefined; // Flink would emit null
@@ -75,8 +77,6 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
           for (let i = 1; i < values.length; i++) acc = reduce(acc, values[i]);
           return [acc];
         },
-        open: fn.open,
-        close: fn.close,
       };
     }
     case 'aggregate': {
@@ -87,14 +87,13 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
       }
       const sync = syncAggregate(agg!, ctx);
       return {
+        ...lifecycleOf(fn),
         contents: (store) => new SingleValueContents(store, store.getAggregatingState(CONTENTS, sync), false),
         fold: (values) => {
           let acc = sync.createAccumulator();
           for (const v of values) acc = sync.add(v, acc);
           return [sync.getResult(acc)];
         },
-        open: fn.open,
-        close: fn.close,
       };
     }
   }
@@ -195,4 +194,4 @@ function syncAggregate(agg: AggregateFunction<unknown, unknown, unknown>, ctx: O
   };
 }
 
-function noop(): void {}
+

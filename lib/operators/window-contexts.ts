@@ -98,10 +98,14 @@ export class WindowTriggerContext<W extends Window> implements OnMergeContext {
 export class WindowProcessContext<W extends Window> implements ProcessWindowContext<W> {
   private current!: W;
   private readonly global: KeyedStateStore;
+  private readonly perWindow: KeyedStateStore;
+  private readonly seen = new Set<string>();
 
   /**
    * @param merging true for merging assigners, whose windows have no per-window state.
    * @param sideOutput emits a side-output value (with the current emission timestamp).
+   * @param onWindowStateName told once per descriptor name the function uses in `windowState()`
+   *   (the operator remembers the names so it can clear restored per-window state).
    */
   constructor(
     private readonly op: WindowOperatorView<W>,
@@ -109,7 +113,19 @@ export class WindowProcessContext<W extends Window> implements ProcessWindowCont
     backend: KeyedStateBackend,
     private readonly merging: boolean,
     private readonly sideOutput: (tagId: string, value: unknown) => void,
+    onWindowStateName: (name: string) => void = () => {},
   ) {
+    const note = (name: string): void => {
+      if (this.seen.has(name)) return;
+      this.seen.add(name);
+      onWindowStateName(name);
+    };
+    this.perWindow = {
+      getState: (d) => (note(d.name), store.getState(d)),
+      getListState: (d) => (note(d.name), store.getListState(d)),
+      getMapState: (d) => (note(d.name), store.getMapState(d)),
+      getReducingState: (d) => (note(d.name), store.getReducingState(d)),
+    };
     this.global = {
       getState: (d) => backend.getState(d),
       getListState: (d) => backend.getListState(d),
@@ -140,7 +156,7 @@ export class WindowProcessContext<W extends Window> implements ProcessWindowCont
   windowState(): KeyedStateStore {
     if (this.merging) throw new ConfigurationError('Per-window state is not allowed when using merging windows.');
     this.store.namespace = this.current.toKey();
-    return this.store;
+    return this.perWindow;
   }
 
   globalState(): KeyedStateStore {

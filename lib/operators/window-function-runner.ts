@@ -9,7 +9,7 @@ import type { Collector } from '../api/functions.js';
 import type { Window } from '../window/time-window.js';
 import type { ProcessWindowContext } from '../window/window-functions.js';
 import type { OperatorContext } from './stream-operator.js';
-import { resolveFunction } from './user-function.js';
+import { NO_LIFECYCLE, lifecycleOf, resolveFunction, type FunctionLifecycle } from './user-function.js';
 
 /**
  * What the window emits: `'pass-through'` emits the values as they are (reduce / aggregate
@@ -24,14 +24,15 @@ export type WindowFunctionSpec =
   /** A runner built per subtask by `create` (the co-group / join window function of window joins). */
   | { readonly kind: 'custom'; readonly create: (ctx: OperatorContext) => WindowFunctionRunner };
 
-/** A window function resolved for one subtask. Calls may return a Promise. */
-export interface WindowFunctionRunner {
+/**
+ * A window function resolved for one subtask, with the lifecycle of the user function (open /
+ * close and the checkpoint hooks, see {@link FunctionLifecycle}). Calls may return a Promise.
+ */
+export interface WindowFunctionRunner extends FunctionLifecycle {
   /** Emits the window's result(s) for `values` into `out`. */
   process(key: unknown, window: Window, context: ProcessWindowContext<Window>, values: unknown[], out: Collector<unknown>): void | Promise<void>;
   /** The user function's `clear(context)`, when it has one. */
   clear(context: ProcessWindowContext<Window>): void | Promise<void>;
-  open(): void | Promise<void>;
-  close(): void | Promise<void>;
 }
 
 type ProcessCall = (...args: unknown[]) => void | Promise<void>;
@@ -43,12 +44,11 @@ type ProcessCall = (...args: unknown[]) => void | Promise<void>;
 export function resolveWindowFunction(spec: WindowFunctionSpec, ctx: OperatorContext): WindowFunctionRunner {
   if (spec.kind === 'pass-through') {
     return {
+      ...NO_LIFECYCLE,
       process(_key, _window, _context, values, out) {
         for (const v of values) out.collect(v);
       },
       clear: noop,
-      open: noop,
-      close: noop,
     };
   }
   if (spec.kind === 'custom') return spec.create(ctx);
@@ -59,6 +59,7 @@ export function resolveWindowFunction(spec: WindowFunctionSpec, ctx: OperatorCon
   const call = fn.call;
   const keyed = spec.keyed;
   return {
+    ...lifecycleOf(fn),
     process:
       spec.kind === 'process'
         ? keyed
@@ -68,8 +69,6 @@ export function resolveWindowFunction(spec: WindowFunctionSpec, ctx: OperatorCon
           ? (key, window, _context, values, out) => call(key, window, values, out)
           : (_key, window, _context, values, out) => call(window, values, out),
     clear: (context) => clear?.(context),
-    open: fn.open,
-    close: fn.close,
   };
 }
 

@@ -23,14 +23,19 @@
  * triggers are synchronous; the window function (process / apply / clear) may return a Promise,
  * which the operator awaits before going on (so no two firings interleave).
  *
+ * Checkpoints: contents, trigger state, per-window state, the merging-window sets and the
+ * (key, window, time) timer lists are keyed state, and the (key, time) timers live in the keyed
+ * backend's timer storage, so a snapshot of the backend is the whole window state. The checkpoint
+ * hooks go to the incremental function, then the window function ({@link AbstractUdfOperator}).
+ *
  * @see Flink `org.apache.flink.streaming.runtime.operators.windowing.WindowOperator`,
  *   `EvictingWindowOperator`.
  */
 import type { OutputTag } from '../api/output-tag.js';
 import { ConfigurationError, WeirError } from '../errors.js';
-import { ValueStateDescriptor } from '../state/descriptors.js';
+import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor } from '../state/descriptors.js';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
-import type { ValueState } from '../state/keyed-state.js';
+import type { ListState, MapState, ValueState } from '../state/keyed-state.js';
 import type { Clock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 import type { InternalTimer, InternalTimerService, TimerTarget } from '../time/timer-service.js';
@@ -41,11 +46,13 @@ import { NamespacedStateStore } from '../window/namespaced-state.js';
 import type { Window } from '../window/time-window.js';
 import { isFire, isPurge, triggerName, type Trigger, type TriggerResult } from '../window/triggers.js';
 import { SerialCollector } from './serial-collector.js';
-import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
-import { userError } from './user-function.js';
+import type { OperatorContext, Output, StateInitializationContext, StreamOperator } from './stream-operator.js';
+import { AbstractUdfOperator } from './abstract-udf-operator.js';
+import { composeLifecycles, userError } from './user-function.js';
 import { WindowProcessContext, WindowTriggerContext, evictorContext, type WindowOperatorView } from './window-contexts.js';
 import { resolveIncremental, timestampedContents, type WindowContents, type WindowContentsSpec, type WindowIncremental } from './window-contents.js';
 import { resolveWindowFunction, type WindowFunctionRunner, type WindowFunctionSpec } from './window-function-runner.js';
+import { mergingMappingFromState } from './window-from-state.js';
 import { WindowTimers } from './window-timers.js';
 
 export type { WindowContentsSpec } from './window-contents.js';
@@ -53,6 +60,9 @@ export type { WindowFunctionSpec } from './window-function-runner.js';
 
 /** Cleanup time of windows that never end: no cleanup timer is registered (Flink: `Long.MAX_VALUE`). */
 const END_OF_TIME = Number.POSITIVE_INFINITY;
+
+/** Prefix of the backend map states holding per-window state (`ProcessWindowContext.windowState()`). */
+const WINDOW_STATE_PREFIX = '_window-state/';
 
 /** How a window operator is configured; built by `WindowedStream`. */
 export interface WindowOperatorOptions<T, W extends Window> {
@@ -74,7 +84,7 @@ export interface EvictingWindowOperatorOptions<T, W extends Window> extends Wind
 }
 
 /** Flink's WindowOperator: keyed windows with incremental (reduce / aggregate) or list contents. */
-export class WindowOperator<T, W extends Window> implements StreamOperator<T>, TimerTarget, WindowOperatorView<W> {
+export class WindowOperator<T, W extends Window> extends AbstractUdfOperator implements StreamOperator<T>, TimerTarget, WindowOperatorView<W> {
   /** Elements dropped because all their windows were late and no late side output was set (Flink `numLateRecordsDropped`). */
   lateRecordsDropped = 0;
   readonly clock: Clock;
@@ -96,6 +106,14 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
   private readonly processCtx: WindowProcessContext<W>;
   private readonly assignerCtx: WindowAssignerContext;
   private readonly mergingState: ValueState<Map<string, [W, W]>> | undefined;
+  /**
+   * Names of the per-window states the window function used, in operator (union list) state: a
+   * restored operator clears per-window state of those names at cleanup even before the function
+   * asks for them again (Weir clears per-window state itself; Flink leaves it to `clear`).
+   */
+  private readonly windowStateNames: ListState<string>;
+  /** The backend tables of per-window states known from a restore. */
+  private restoredWindowTables: MapState<string, unknown>[] = [];
   private service: InternalTimerService | undefined;
 
   /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) on a non-keyed stream or for malformed functions. */
@@ -105,6 +123,9 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
     options: WindowOperatorOptions<T, W>,
   ) {
     if (ctx.keyedBackend === undefined) throw new ConfigurationError(`operator '${ctx.operatorName}': windows need a keyed stream (use keyBy() or windowAll())`);
+    const incremental = resolveIncremental(options.contents, ctx);
+    const fn = resolveWindowFunction(options.fn, ctx);
+    super(composeLifecycles([incremental, fn]));
     const backend = ctx.keyedBackend;
     this.backend = backend;
     this.clock = ctx.clock;
@@ -115,23 +136,45 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
     this.isEventTime = options.assigner.isEventTime();
     this.assignerCtx = windowAssignerContextFromClock(ctx.clock);
     this.collector = new SerialCollector(out);
-    this.incremental = resolveIncremental(options.contents, ctx);
-    this.fn = resolveWindowFunction(options.fn, ctx);
+    this.incremental = incremental;
+    this.fn = fn;
     this.contentsStore = new NamespacedStateStore(backend, '_window-contents/');
-    this.windowStore = new NamespacedStateStore(backend, '_window-state/');
+    this.windowStore = new NamespacedStateStore(backend, WINDOW_STATE_PREFIX);
+    this.windowStateNames = ctx.operatorStateStore.getUnionListState(new ListStateDescriptor<string>('_window-state-names'));
     this.contents = this.createContents(this.contentsStore);
     const timers = (): InternalTimerService => this.timers();
     this.eventTimers = new WindowTimers<W>(backend, 'event-time', timers);
     this.processingTimers = new WindowTimers<W>(backend, 'processing-time', timers);
     this.triggerCtx = new WindowTriggerContext<W>(this, new NamespacedStateStore(backend, '_trigger/'));
     const merging = isMergingWindowAssigner(options.assigner);
-    this.processCtx = new WindowProcessContext<W>(this, this.windowStore, backend, merging, (tagId, value) => this.collector.collectSide(tagId, value));
+    this.processCtx = new WindowProcessContext<W>(
+      this,
+      this.windowStore,
+      backend,
+      merging,
+      (tagId, value) => this.collector.collectSide(tagId, value),
+      (name) => {
+        if (!this.windowStateNames.get().includes(name)) this.windowStateNames.add(name);
+      },
+    );
     this.mergingState = merging ? backend.getState(new ValueStateDescriptor<Map<string, [W, W]>>('_window-merging-set')) : undefined;
   }
 
-  open(): void | Promise<void> {
+  /**
+   * Learns the per-window state names of the restored run (the union of every old subtask's), so
+   * their restored per-window state is cleared with its window, then forwards to the functions.
+   */
+  override initializeState(ctx: StateInitializationContext): void | Promise<void> {
+    const names = [...new Set(this.windowStateNames.get())];
+    this.windowStateNames.update(names);
+    this.restoredWindowTables = names.map((n) => this.backend.getMapState(new MapStateDescriptor<string, unknown>(WINDOW_STATE_PREFIX + n)));
+    return super.initializeState(ctx);
+  }
+
+  /** Creates the timer service (restored timers are handed to it), then opens the functions. */
+  override open(): void | Promise<void> {
     this.timers();
-    return this.then(this.incremental.open(), () => this.fn.open());
+    return super.open();
   }
 
   processElement(value: T, timestamp: number): void | Promise<void> {
@@ -146,10 +189,6 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
   }
 
   endInput(): void {}
-
-  close(): void | Promise<void> {
-    return this.then(this.fn.close(), () => this.incremental.close());
-  }
 
   /** The operator's current watermark, epoch ms (`NO_TIMESTAMP` before the first). */
   currentWatermark(): number {
@@ -345,7 +384,9 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
     this.processCtx.setWindow(window);
     const r = this.callUser(record, () => this.fn.clear(this.processCtx as WindowProcessContext<Window>));
     return this.then(r, () => {
-      this.windowStore.clearNamespace(window.toKey());
+      const ns = window.toKey();
+      this.windowStore.clearNamespace(ns);
+      for (const table of this.restoredWindowTables) table.remove(ns);
       if (set !== undefined) {
         set.retireWindow(window);
         set.persist();
@@ -380,7 +421,14 @@ export class WindowOperator<T, W extends Window> implements StreamOperator<T>, T
   // ---- plumbing ----
 
   private loadMergingSet(): MergingWindowSet<W> {
-    return new MergingWindowSet<W>(this.assigner as never, this.mergingState!);
+    const state = this.mergingState!;
+    // Restored sets hold plain objects: rebuild the windows once, for this and later loads.
+    const stored = state.value();
+    if (stored !== null) {
+      const live = mergingMappingFromState(stored);
+      if (live !== stored) state.update(live);
+    }
+    return new MergingWindowSet<W>(this.assigner as never, state);
   }
 
   private timers(): InternalTimerService {

@@ -11,6 +11,10 @@
  * of the same (key, time) are firing does not fire; a (window, time) registered while that time is
  * firing fires in the same watermark advance (time ≤ watermark), unless it is still queued.
  *
+ * The lists are keyed state and the (key, time) timers live in the backend's timer storage, so
+ * both are snapshotted and restored with the key groups; windows read back from restored lists are
+ * rebuilt with {@link windowFromState}.
+ *
  * @see Flink `InternalTimerServiceImpl` with namespaces, `TimerHeapInternalTimer`.
  */
 import { MapStateDescriptor } from '../state/descriptors.js';
@@ -18,6 +22,7 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend.js';
 import type { MapState } from '../state/keyed-state.js';
 import type { InternalTimerService } from '../time/timer-service.js';
 import type { Window } from '../window/time-window.js';
+import { windowFromState } from './window-from-state.js';
 
 /** Which clock the timers follow. */
 export type TimeDomain = 'event-time' | 'processing-time';
@@ -54,7 +59,7 @@ export class WindowTimers<W extends Window> {
       else this.service().registerProcessingTimeTimer(key, time);
       return;
     }
-    for (const w of list) if (w === window || w.toKey() === k) return;
+    for (const w of list) if (w === window || windowFromState(w).toKey() === k) return;
     list.push(window);
     this.byTime.put(time, list); // a no-op copy-wise on the heap backend; durable backends need the write
   }
@@ -66,7 +71,7 @@ export class WindowTimers<W extends Window> {
     if (f !== undefined && f.time === time && f.mapKey === this.backend.currentMapKey && f.pending.delete(k)) return;
     const list = this.byTime.get(time);
     if (list === undefined) return;
-    const rest = list.filter((w) => w.toKey() !== k);
+    const rest = list.filter((w) => windowFromState(w).toKey() !== k);
     if (rest.length === list.length) return;
     if (rest.length > 0) {
       this.byTime.put(time, rest);
@@ -87,7 +92,12 @@ export class WindowTimers<W extends Window> {
     const list = this.byTime.get(time);
     if (list === undefined) return undefined;
     this.byTime.remove(time);
-    const pending = new Map(list.map((w) => [w.toKey(), w] as const));
+    const pending = new Map(
+      list.map((stored) => {
+        const w = windowFromState(stored);
+        return [w.toKey(), w] as const;
+      }),
+    );
     const firing = { mapKey: this.backend.currentMapKey as unknown, time, pending };
     this.firing = firing;
     const step = (): void | Promise<void> => {

@@ -16,7 +16,7 @@ import type { ActorSystem } from '../actor/actor-system.js';
 import { ConfigurationError } from '../errors.js';
 import { connectedSources, connectedTargets, createChannelSelector } from '../graph/partitioners.js';
 import type { JobVertex, StreamEdge, StreamNode } from '../graph/job-graph.js';
-import { isTwoInputOperator, type AnyStreamOperator, type OperatorContext, type Output, type StreamOperator, type TwoInputStreamOperator } from '../operators/stream-operator.js';
+import { OPERATOR_TIMERS_STATE_NAME, isTwoInputOperator, type AnyStreamOperator, type OperatorContext, type Output, type StreamOperator, type TwoInputStreamOperator } from '../operators/stream-operator.js';
 import { userError } from '../operators/user-function.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import type { KeyGroupSnapshotPart, KeyedStateBackend, RestoredKeyGroup } from '../state/keyed-state-backend.js';
@@ -373,7 +373,7 @@ export class OperatorChain {
       timerService: (target) => {
         if (keyedBackend === undefined) throw new ConfigurationError(`operator '${node.name}': timers are only available on a keyed stream (use keyBy() first)`);
         if (service === undefined) {
-          service = new InternalTimerService(env.clock, env.requestTimers);
+          service = new InternalTimerService(env.clock, env.requestTimers, { backend: keyedBackend, name: OPERATOR_TIMERS_STATE_NAME });
           this.timerServices.push({ service, target });
         }
         return service;

@@ -3,7 +3,9 @@
  * {@link MapStateDescriptor} given to `stream.broadcast(...descriptors)`, held by each parallel
  * subtask of the operator that processes the broadcast stream, in memory. Every subtask receives
  * every broadcast element and is expected to update its copy the same way, so the copies agree;
- * the non-broadcast side may only read it. A later issue snapshots it as operator state.
+ * the non-broadcast side may only read it. It is operator state: the operator keeps it in its
+ * {@link OperatorStateStore} (`getBroadcastState`), which snapshots it at every checkpoint; on
+ * restore every subtask gets a copy (Flink's broadcast redistribution), whatever the parallelism.
  *
  * Map keys follow the rules of keyed-state map keys (strings, numbers, bigints, booleans or arrays
  * of those); values are stored by reference, so treat them as immutable.
@@ -14,6 +16,7 @@
 import { ConfigurationError } from '../errors.js';
 import type { MapStateDescriptor } from './descriptors.js';
 import { keyToMapKey } from './key-hash.js';
+import type { OperatorStateStore } from './operator-state-store.js';
 
 type MapKey = string | number | bigint | boolean;
 
@@ -89,18 +92,35 @@ export class HeapBroadcastState<K, V> implements BroadcastState<K, V> {
   }
 }
 
+/** A read-only view of `state` (Flink's `ReadOnlyBroadcastState`): reads go through, writes do not exist. */
+export function readOnlyBroadcastState<K, V>(state: BroadcastState<K, V>): ReadOnlyBroadcastState<K, V> {
+  if (state instanceof HeapBroadcastState) return state.readOnly;
+  return {
+    get: (key) => state.get(key),
+    contains: (key) => state.contains(key),
+    immutableEntries: () => state.immutableEntries(),
+    size: () => state.size(),
+  };
+}
+
 /**
- * The broadcast states of one operator instance, one per descriptor name (Flink keeps them in the
- * operator state backend under the descriptor's name).
+ * The broadcast states a broadcast-process operator may use: one per descriptor given to
+ * `broadcast(...)`, held in the operator's {@link OperatorStateStore} under the descriptor's name
+ * (as Flink keeps them in the operator state backend), so checkpoints include them.
  */
 export class BroadcastStateStore {
-  private readonly states = new Map<string, HeapBroadcastState<unknown, unknown>>();
+  private readonly states = new Map<string, { state: BroadcastState<unknown, unknown>; readOnly: ReadOnlyBroadcastState<unknown, unknown> }>();
 
-  /** @param descriptors the descriptors given to `broadcast(...)`; names must be distinct. */
-  constructor(descriptors: readonly MapStateDescriptor<unknown, unknown>[]) {
+  /**
+   * @param descriptors the descriptors given to `broadcast(...)`; names must be distinct.
+   * @param store where the states live: the operator's state store (`ctx.operatorStateStore`).
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when two descriptors share a name.
+   */
+  constructor(descriptors: readonly MapStateDescriptor<unknown, unknown>[], store: OperatorStateStore) {
     for (const d of descriptors) {
       if (this.states.has(d.name)) throw new ConfigurationError(`broadcast state '${d.name}' was given twice to broadcast(...)`);
-      this.states.set(d.name, new HeapBroadcastState(d));
+      const state = store.getBroadcastState(d);
+      this.states.set(d.name, { state, readOnly: readOnlyBroadcastState(state) });
     }
   }
 
@@ -116,11 +136,12 @@ export class BroadcastStateStore {
         `The requested broadcast state '${descriptor.name}' does not exist. Check for typos in your state descriptor, or specify the state descriptor in the datastream.broadcast(...) call if you forgot to register it.`,
       );
     }
-    return s as unknown as BroadcastState<K, V>;
+    return s.state as unknown as BroadcastState<K, V>;
   }
 
   /** The read-only view of `descriptor`'s state. @throws ConfigurationError as {@link get}. */
   getReadOnly<K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V> {
-    return (this.get(descriptor) as unknown as HeapBroadcastState<K, V>).readOnly;
+    this.get(descriptor);
+    return this.states.get(descriptor.name)!.readOnly as unknown as ReadOnlyBroadcastState<K, V>;
   }
 }

@@ -7,14 +7,36 @@
 import type { ReduceFunction } from '../api/functions.js';
 import type { AggregateFunction } from '../window/window-functions.js';
 import { ConfigurationError } from '../errors.js';
+import { StateTtlConfig } from './state-ttl-config.js';
+
+/** The kinds of keyed state. */
+export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
 export abstract class StateDescriptor<T> {
-  abstract readonly kind: 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
+  abstract readonly kind: StateKind;
   declare readonly __type?: T;
+  private ttl: StateTtlConfig | undefined = undefined;
 
   /** @param name non-empty, unique within the operator. */
   constructor(readonly name: string) {
     if (!name) throw new ConfigurationError('state descriptor name must be non-empty');
+  }
+
+  /**
+   * Gives the state a time-to-live (Flink's `StateDescriptor.enableTimeToLive`): entries not
+   * written (or, with `OnReadAndWrite`, read) for `config.ttl` ms of processing time expire. Call
+   * it before the state is first asked for; the state's TTL setting must stay the same across
+   * restores (enabling or disabling TTL on a restored state fails with `RestoreError`).
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when `config` is not a {@link StateTtlConfig}.
+   */
+  enableTimeToLive(config: StateTtlConfig): void {
+    if (!(config instanceof StateTtlConfig)) throw new ConfigurationError(`state '${this.name}': enableTimeToLive needs a StateTtlConfig (use StateTtlConfig.newBuilder(ttlMs).build())`);
+    this.ttl = config;
+  }
+
+  /** The TTL configuration, or `undefined` when the state does not expire (Flink `getTtlConfig`). */
+  get ttlConfig(): StateTtlConfig | undefined {
+    return this.ttl;
   }
 }
 

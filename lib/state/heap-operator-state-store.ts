@@ -1,8 +1,18 @@
 /**
  * The in-memory {@link OperatorStateStore} of one operator subtask (Flink's
- * DefaultOperatorStateBackend): list, union-list and broadcast states by name. Snapshots copy the
- * lists in the synchronous phase (they are small: offsets, committables, rules); restore takes the
- * redistributed lists the runtime computed for this subtask.
+ * DefaultOperatorStateBackend): list, union-list and broadcast states by name.
+ *
+ * - {@link HeapOperatorStateStore.snapshot} is the synchronous phase of a checkpoint: it copies the
+ *   lists and broadcast maps (they are small: offsets, committables, rules), but not the elements,
+ *   which the caller must encode (`encodeState`) before the operator processes the next record.
+ * - {@link HeapOperatorStateStore.restore} takes this subtask's share, already redistributed over
+ *   the new parallelism ({@link redistributeOperatorState}); it may run before or after the
+ *   operator asked for its states (states asked for earlier see the restored values).
+ * - A restored state the operator does not ask for again is kept and written to the next
+ *   snapshots unchanged, as Flink registers every restored state.
+ *
+ * List-state names and broadcast-state names are separate namespaces (as Flink's); a list name
+ * is either even-split or union, and keeps that mode across restores.
  *
  * @see org.apache.flink.runtime.state.DefaultOperatorStateBackend
  */
@@ -12,8 +22,10 @@ import type { ListStateDescriptor, MapStateDescriptor } from './descriptors.js';
 import type { ListState } from './keyed-state.js';
 import type { OperatorStateSnapshot, OperatorStateStore } from './operator-state-store.js';
 
+/** One list (or union-list) state: a plain array, copied on read. */
 class HeapOperatorListState<T> implements ListState<T> {
   values: T[] = [];
+  /** A copy of the list: the caller may keep it while later calls change the state. */
   get(): T[] {
     return this.values.slice();
   }
@@ -31,26 +43,40 @@ class HeapOperatorListState<T> implements ListState<T> {
   }
 }
 
+type ListMode = 'list' | 'union';
+
+const modeName = (mode: ListMode): string => (mode === 'list' ? 'list' : 'union list');
+
+/** The operator state of one operator in one subtask, in memory; see the module docstring. */
 export class HeapOperatorStateStore implements OperatorStateStore {
-  private readonly lists = new Map<string, { mode: 'list' | 'union'; state: HeapOperatorListState<unknown> }>();
+  private readonly lists = new Map<string, { mode: ListMode; state: HeapOperatorListState<unknown> }>();
   private readonly broadcasts = new Map<string, HeapBroadcastState<unknown, unknown>>();
   private restored: OperatorStateSnapshot | undefined;
 
-  /** True when {@link restore} was called (Flink's `isRestored()`). */
+  /** True once {@link restore} was called (Flink's `isRestored()`), also with an empty snapshot. */
   get isRestored(): boolean {
     return this.restored !== undefined;
   }
 
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name is a union list state. */
+  /**
+   * The even-split list state named `d.name`, created empty (or with its restored values) on
+   * first use; the same object for every later call.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name is (or was restored as) a union list state.
+   */
   getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
     return this.list(d.name, 'list') as ListState<T>;
   }
 
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name is an even-split list state. */
+  /**
+   * The union list state named `d.name` (on restore every subtask gets the lists of all); see
+   * {@link getListState}.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name is (or was restored as) an even-split list state.
+   */
   getUnionListState<T>(d: ListStateDescriptor<T>): ListState<T> {
     return this.list(d.name, 'union') as ListState<T>;
   }
 
+  /** The broadcast state named `d.name`, created empty (or with its restored entries) on first use. */
   getBroadcastState<K, V>(d: MapStateDescriptor<K, V>): BroadcastState<K, V> {
     let s = this.broadcasts.get(d.name);
     if (s === undefined) {
@@ -61,28 +87,55 @@ export class HeapOperatorStateStore implements OperatorStateStore {
     return s as unknown as BroadcastState<K, V>;
   }
 
-  /** Synchronous-phase copy of every state (empty states included, so restore sees the names). */
+  /** Names of the list and union list states asked for or restored (Flink's `getRegisteredStateNames()`). */
+  getRegisteredStateNames(): string[] {
+    const names = new Set(this.lists.keys());
+    if (this.restored !== undefined) for (const n of [...Object.keys(this.restored.list), ...Object.keys(this.restored.union)]) names.add(n);
+    return [...names];
+  }
+
+  /** Names of the broadcast states asked for or restored (Flink's `getRegisteredBroadcastStateNames()`). */
+  getRegisteredBroadcastStateNames(): string[] {
+    const names = new Set(this.broadcasts.keys());
+    if (this.restored !== undefined) for (const n of Object.keys(this.restored.broadcast)) names.add(n);
+    return [...names];
+  }
+
+  /**
+   * Synchronous phase of a checkpoint: every state as plain data, empty ones included (so a
+   * restore knows the name). Lists and entry pairs are copies; the elements are shared with the
+   * live state, so encode the result before the operator runs again.
+   */
   snapshot(): OperatorStateSnapshot {
     const out: OperatorStateSnapshot = { list: {}, union: {}, broadcast: {} };
     for (const [name, { mode, state }] of this.lists) (mode === 'list' ? out.list : out.union)[name] = state.values.slice();
     for (const [name, s] of this.broadcasts) out.broadcast[name] = s.immutableEntries();
-    // State restored but not asked for again is kept, so it survives one more checkpoint.
-    if (this.restored !== undefined) {
-      for (const [name, v] of Object.entries(this.restored.list)) if (!this.lists.has(name)) out.list[name] = v;
-      for (const [name, v] of Object.entries(this.restored.union)) if (!this.lists.has(name)) out.union[name] = v;
-      for (const [name, v] of Object.entries(this.restored.broadcast)) if (!this.broadcasts.has(name)) out.broadcast[name] = v;
+    // Restored states not asked for again are kept, so they survive the next checkpoints.
+    const r = this.restored;
+    if (r !== undefined) {
+      for (const [name, v] of Object.entries(r.list)) if (!this.lists.has(name)) out.list[name] = v.slice();
+      for (const [name, v] of Object.entries(r.union)) if (!this.lists.has(name)) out.union[name] = v.slice();
+      for (const [name, v] of Object.entries(r.broadcast)) if (!this.broadcasts.has(name)) out.broadcast[name] = v.map(([k, x]) => [k, x]);
     }
     return out;
   }
 
-  /** Whether nothing is stored. */
+  /** Whether no state was asked for or restored (a snapshot would be empty). */
   isEmpty(): boolean {
-    const s = this.snapshot();
-    return Object.keys(s.list).length === 0 && Object.keys(s.union).length === 0 && Object.keys(s.broadcast).length === 0;
+    return this.getRegisteredStateNames().length === 0 && this.getRegisteredBroadcastStateNames().length === 0;
   }
 
-  /** Loads this subtask's share (already redistributed); call before the operator asks for its states. */
+  /**
+   * Loads this subtask's share of a snapshot (already redistributed): states asked for earlier get
+   * the restored values (or become empty), later ones start with them.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when a list state asked for earlier was
+   *   snapshotted in the other mode (even-split vs union), or a name is in both modes.
+   */
   restore(snapshot: OperatorStateSnapshot): void {
+    for (const name of Object.keys(snapshot.list)) {
+      if (Object.hasOwn(snapshot.union, name)) throw new ConfigurationError(`operator state '${name}' is both a list and a union list state in the snapshot`);
+    }
+    for (const [name, { mode }] of this.lists) this.checkMode(name, mode, snapshot);
     this.restored = snapshot;
     for (const [name, { mode, state }] of this.lists) state.values = [...((mode === 'list' ? snapshot.list : snapshot.union)[name] ?? [])];
     for (const [name, s] of this.broadcasts) {
@@ -91,16 +144,28 @@ export class HeapOperatorStateStore implements OperatorStateStore {
     }
   }
 
-  private list(name: string, mode: 'list' | 'union'): HeapOperatorListState<unknown> {
+  private list(name: string, mode: ListMode): HeapOperatorListState<unknown> {
     const existing = this.lists.get(name);
     if (existing !== undefined) {
-      if (existing.mode !== mode) throw new ConfigurationError(`operator state '${name}' was registered as ${existing.mode === 'list' ? 'list' : 'union list'} state and is now asked for as ${mode === 'list' ? 'list' : 'union list'} state`);
+      if (existing.mode !== mode) throw new ConfigurationError(`operator state '${name}' was registered as ${modeName(existing.mode)} state and is now asked for as ${modeName(mode)} state`);
       return existing.state;
     }
     const state = new HeapOperatorListState<unknown>();
-    const restored = this.restored === undefined ? undefined : (mode === 'list' ? this.restored.list : this.restored.union)[name];
-    if (restored !== undefined) state.values = [...restored];
+    const r = this.restored;
+    if (r !== undefined) {
+      this.checkMode(name, mode, r);
+      const restored = (mode === 'list' ? r.list : r.union)[name];
+      if (restored !== undefined) state.values = [...restored];
+    }
     this.lists.set(name, { mode, state });
     return state;
+  }
+
+  /** Flink's "incompatible redistribution mode": a restored list state keeps its mode. */
+  private checkMode(name: string, mode: ListMode, snapshot: OperatorStateSnapshot): void {
+    const other = mode === 'list' ? snapshot.union : snapshot.list;
+    if (Object.hasOwn(other, name)) {
+      throw new ConfigurationError(`operator state '${name}' was restored as ${modeName(mode === 'list' ? 'union' : 'list')} state and is now asked for as ${modeName(mode)} state (the redistribution mode of a state cannot change)`);
+    }
   }
 }

@@ -4,6 +4,10 @@
  * in memory and the LevelDB backend (a later issue) serves it from a per-key-group cache with
  * `getSync`, so user code never awaits state.
  *
+ * With a time-to-live (`descriptor.enableTimeToLive(StateTtlConfig…)`) the same interfaces apply
+ * Flink's TTL rules: expired values read as absent (or are returned once with
+ * `ReturnExpiredIfNotCleanedUp`), list elements and map entries expire one by one.
+ *
  * @see org.apache.flink.api.common.state.ValueState, ListState, MapState, ReducingState
  */
 

@@ -53,6 +53,6 @@ export class HashMapStateBackend implements StateBackend {
     this.incremental = options.incremental ?? false;
   }
   createKeyedStateBackend(params: KeyedStateBackendParams): KeyedStateBackend {
-    return new HeapKeyedStateBackend(params.maxParallelism, params.keyGroupRange) as unknown as KeyedStateBackend;
+    return new HeapKeyedStateBackend(params.maxParallelism, params.keyGroupRange, params.clock);
   }
 }

@@ -5,12 +5,15 @@
  * processing-time callbacks, user classes through a tsyringe child container), a manual
  * processing-time clock moved one due time at a step, and the key context check. Internal to
  * `weir/testing`.
+ *
+ * Checkpoints: the keyed backend (state and, through the timer service's storage, keyed timers)
+ * and the operator state store are what the harness snapshots and restores.
  */
 import { HeapOperatorStateStore } from '../state/heap-operator-state-store.js';
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, describeRecord } from '../errors.js';
-import type { OperatorContext } from '../operators/stream-operator.js';
+import { OPERATOR_TIMERS_STATE_NAME, type OperatorContext } from '../operators/stream-operator.js';
 import { userError } from '../operators/user-function.js';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
@@ -53,6 +56,8 @@ export class HarnessRuntime {
   readonly clock: SteppingClock;
   /** Present when the harness is keyed. */
   readonly backend: HeapKeyedStateBackend | undefined;
+  /** The operator's list, union-list and broadcast states. */
+  readonly operatorStateStore = new HeapOperatorStateStore();
   readonly reportedOutputs: string[] = [];
   readonly messagesToJob: unknown[] = [];
   private readonly timerServices: { service: InternalTimerService; target: TimerTarget }[] = [];
@@ -71,8 +76,9 @@ export class HarnessRuntime {
     // Validates all three (integers, 1 ≤ p ≤ maxP, 0 ≤ index < p) even for non-keyed operators.
     const keyGroupRange = computeKeyGroupRangeForOperatorIndex(maxParallelism, parallelism, subtaskIndex);
     const operatorName = options.operatorName ?? 'Operator';
-    this.backend = keyed ? new HeapKeyedStateBackend(maxParallelism, keyGroupRange) : undefined;
     this.clock = new SteppingClock(new ManualClock(options.initialProcessingTime ?? 0));
+    // State TTL runs on the harness's processing time.
+    this.backend = keyed ? new HeapKeyedStateBackend(maxParallelism, keyGroupRange, this.clock) : undefined;
     const container = (options.container ?? rootContainer).createChildContainer();
     const requestTimers = (): void => {
       this.timersRequested = true;
@@ -89,7 +95,7 @@ export class HarnessRuntime {
       attemptNumber: options.attemptNumber ?? 0,
       clock: this.clock,
       keyedBackend: backend,
-      operatorStateStore: new HeapOperatorStateStore(),
+      operatorStateStore: this.operatorStateStore,
       checkpointingEnabled: false,
       instantiate: <T>(cls: new (...args: never[]) => T): T => {
         try {
@@ -121,7 +127,8 @@ export class HarnessRuntime {
       timerService: (target) => {
         if (backend === undefined) throw new ConfigurationError(`operator '${operatorName}': timers are only available on a keyed stream (use keyBy() first)`);
         if (service === undefined) {
-          service = new InternalTimerService(this.clock, requestTimers);
+          // The timers live in the keyed backend, so snapshots of the backend include them.
+          service = new InternalTimerService(this.clock, requestTimers, { backend, name: OPERATOR_TIMERS_STATE_NAME });
           this.timerServices.push({ service, target });
         }
         return service;

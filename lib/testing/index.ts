@@ -3,7 +3,9 @@
  * operator of one subtask with records, watermarks and processing-time advances, and record what
  * it emits, as Flink's `OneInputStreamOperatorTestHarness` and
  * `KeyedOneInputStreamOperatorTestHarness` do; {@link TwoInputOperatorTestHarness} does the same for
- * two-input operators (Flink's `TwoInputStreamOperatorTestHarness`).
+ * two-input operators (Flink's `TwoInputStreamOperatorTestHarness`). Both take snapshots partway
+ * (`snapshot()`) and restore them into a fresh harness (`initializeState(snapshot)`), also at
+ * another parallelism (`repartitionOperatorState`).
  *
  * @example
  * ```ts
@@ -30,7 +32,20 @@ export {
   type HarnessLifecycle,
 } from './operator-test-harness.js';
 export { TwoInputOperatorTestHarness, type TwoInputOperatorTestHarnessOptions } from './two-input-operator-test-harness.js';
+export { OperatorTestHarnessBase, type HarnessedOperator } from './harness-base.js';
+export { repartitionOperatorSubtaskSnapshots, type OperatorSubtaskSnapshot, type KeyGroupSnapshot } from './operator-subtask-snapshot.js';
+export type { OperatorStateSnapshot } from '../state/operator-state-store.js';
 export type { HarnessRuntimeOptions } from './harness-runtime.js';
 export type { HarnessRecord, HarnessWatermark, HarnessOutputElement } from './harness-output.js';
 // The operator contract, for harnessing custom operators with `forOperator`.
-export type { OperatorContext, OperatorFactory, Output, StreamOperator, TwoInputStreamOperator, TwoInputOperatorFactory } from '../operators/stream-operator.js';
+export type {
+  OperatorContext,
+  OperatorFactory,
+  Output,
+  StreamOperator,
+  TwoInputStreamOperator,
+  TwoInputOperatorFactory,
+  CheckpointedOperator,
+  StateInitializationContext,
+  StateSnapshotContext,
+} from '../operators/stream-operator.js';

@@ -30,7 +30,7 @@ import { ReduceOperator } from '../operators/reduce-operator.js';
 import type { OperatorContext, OperatorFactory, StreamOperator } from '../operators/stream-operator.js';
 import { ManualClock } from '../time/clock.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
-import { named, OperatorTestHarnessBase } from './harness-base.js';
+import { named, OperatorTestHarnessBase, type HarnessedOperator } from './harness-base.js';
 import { HarnessRuntime, type HarnessRuntimeOptions } from './harness-runtime.js';
 
 /**
@@ -49,8 +49,9 @@ export interface OperatorTestHarnessOptions<IN = unknown> extends HarnessRuntime
 export type KeyedOperatorTestHarnessOptions = Omit<OperatorTestHarnessOptions, 'keySelector'>;
 
 /**
- * The harness lifecycle: `created` (operator constructed, Flink's setup) → `open` → `input-ended`
- * → `closed`. Records and watermarks are accepted only while `open`.
+ * The harness lifecycle: `created` (operator constructed, Flink's setup) → `initialized` (state
+ * restored with `initializeState`) → `open` → `input-ended` → `closed`. Records and watermarks are
+ * accepted only while `open`; snapshots while `open` or `input-ended`.
  */
 export type { HarnessLifecycle } from './harness-base.js';
 
@@ -73,9 +74,14 @@ export type { HarnessLifecycle } from './harness-base.js';
  * (the runtime's bounded sources do): pass `processWatermark(Infinity)` to fire every remaining
  * event-time timer.
  *
- * Snapshots: Flink's `snapshot()` / `initializeState(snapshot)` (snapshot partway, restore into a
- * fresh harness, compare) arrive with the checkpointing issue, once operators and the keyed
- * backend can snapshot.
+ * Checkpoints (Flink's harness `snapshot` / `initializeState` / `repartitionOperatorState`):
+ * {@link snapshot} takes the operator's state partway as plain data; a fresh harness for the same
+ * operator takes it with {@link initializeState} before {@link open} and goes on with the rest of
+ * the input, so a test can check that the output of the two parts is that of an unbroken run
+ * (keyed state, keyed timers, operator state and the user function's `CheckpointedFunction`
+ * state all carry over). {@link OneInputOperatorTestHarness.repartitionOperatorState} cuts the
+ * share of one subtask for a restore at another parallelism; {@link notifyOfCompletedCheckpoint}
+ * drives `CheckpointListener`s.
  *
  * @typeParam IN records the operator takes.
  * @typeParam OUT records it emits on its main output.
@@ -107,6 +113,19 @@ export type { HarnessLifecycle } from './harness-base.js';
  * // [{ kind: 'record', value: 'a=2', timestamp: 100 }, { kind: 'record', value: 'b=1', timestamp: 100 },
  * //  { kind: 'watermark', timestamp: 100 }]
  * await h.close();
+ *
+ * // Snapshot partway, restore into a fresh harness, go on:
+ * const first = OperatorTestHarness.forKeyedProcess(new CountUntilWatermark(), (w: string) => w);
+ * await first.open();
+ * await first.processElement('a', 10);
+ * const snapshot = await first.snapshot(); // keyed state and the timer a@100
+ * await first.close();
+ * const second = OperatorTestHarness.forKeyedProcess(new CountUntilWatermark(), (w: string) => w);
+ * await second.initializeState(snapshot);
+ * await second.open();
+ * await second.processElement('a', 30);
+ * await second.processWatermark(100);
+ * second.extractOutputValues(); // ['a=2']
  * ```
  */
 export class OneInputOperatorTestHarness<IN, OUT> extends OperatorTestHarnessBase<OUT> {
@@ -198,18 +217,6 @@ export class OneInputOperatorTestHarness<IN, OUT> extends OperatorTestHarnessBas
   }
 
   /**
-   * Opens the operator (and its rich user function). Flink's harness `open()`, which also runs
-   * `initializeState()`; here state starts empty until checkpointing brings restore.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the harness was already opened or closed.
-   */
-  async open(): Promise<void> {
-    await this.run('open()', ['created'], async () => {
-      await this.operator.open();
-      this.lifecycle = 'open';
-    });
-  }
-
-  /**
    * Sends one record to the operator and awaits it. A keyed harness first sets the current key to
    * `keySelector(value)`.
    * @param timestamp the record's event time, epoch ms; omitted: the record has none.
@@ -262,7 +269,7 @@ export class OneInputOperatorTestHarness<IN, OUT> extends OperatorTestHarnessBas
     return this.operator;
   }
 
-  protected closeOperator(): void | Promise<void> {
-    return this.operator.close();
+  protected harnessedOperator(): HarnessedOperator {
+    return this.operator;
   }
 }

@@ -3,7 +3,9 @@
  * `TwoInputStreamOperatorTestHarness` and, with key selectors, `KeyedTwoInputStreamOperatorTestHarness`):
  * the test pushes records into either input, watermarks into either input (combined as the runtime
  * combines them: minimum of both, emitted when it advances), moves processing time and reads what
- * the operator emitted. Every call is awaited before the next may start.
+ * the operator emitted. Every call is awaited before the next may start. Checkpoints as in the
+ * one-input harness: `snapshot()`, then `initializeState(snapshot)` on a fresh harness before
+ * `open()`; `TwoInputOperatorTestHarness.repartitionOperatorState` for another parallelism.
  *
  * @see org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness
  * @see org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness
@@ -29,7 +31,7 @@ import type { MapStateDescriptor } from '../state/descriptors.js';
 import { CombinedWatermarkStatus } from '../time/combined-watermark.js';
 import { NO_TIMESTAMP } from '../time/timestamps.js';
 import { HarnessRuntime, type HarnessRuntimeOptions } from './harness-runtime.js';
-import { named, OperatorTestHarnessBase } from './harness-base.js';
+import { named, OperatorTestHarnessBase, type HarnessedOperator } from './harness-base.js';
 
 /** Options of a two-input harness: where the operator sits and, for a keyed one, each input's key. */
 export interface TwoInputOperatorTestHarnessOptions<IN1 = unknown, IN2 = unknown> extends HarnessRuntimeOptions {
@@ -120,14 +122,6 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> extends OperatorTestHarn
     return new TwoInputOperatorTestHarness<IN1, IN2, OUT>((ctx, out) => new IntervalJoinOperator<IN1, IN2, OUT>(ctx, out, fn, o), { ...named('Interval Join', options), keySelector1, keySelector2 });
   }
 
-  /** Opens the operator. @throws ConfigurationError unless the harness was just created. */
-  async open(): Promise<void> {
-    await this.run('open()', ['created'], async () => {
-      await this.operator.open();
-      this.lifecycle = 'open';
-    });
-  }
-
   /**
    * Sends a record to input 1 (setting the key from `keySelector1` on a keyed harness).
    * @param timestamp event time, epoch ms; omitted: none.
@@ -191,8 +185,8 @@ export class TwoInputOperatorTestHarness<IN1, IN2, OUT> extends OperatorTestHarn
     return this.operator;
   }
 
-  protected closeOperator(): void | Promise<void> {
-    return this.operator.close();
+  protected harnessedOperator(): HarnessedOperator {
+    return this.operator;
   }
 
   private async watermark(input: 0 | 1, watermark: number): Promise<void> {

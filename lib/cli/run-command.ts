@@ -1,5 +1,7 @@
 /**
- * `weir run <job> [--parallelism N] [--max-parallelism N] [--json] [--quiet] [-- job args]`: runs a
+ * `weir run <job> [--parallelism N] [--max-parallelism N] [--checkpoint-interval MS]
+ * [--checkpoint-dir DIR] [--from-savepoint PATH | --from-checkpoint PATH]
+ * [--allow-non-restored-state] [--json] [--quiet] [-- job args]`: runs a
  * TypeScript or JavaScript job file in this process. The file's default export builds the pipeline
  * (it must not call `env.execute()` itself); this command executes it, shows progress on stderr
  * (first after 2 s, then every second), and ends with a summary on stderr — or, with `--json`, the
@@ -20,6 +22,11 @@ import { createProgressReporter, exitCodeFor, formatFailure, formatSummary } fro
 export interface RunCommandOptions {
   parallelism?: number;
   maxParallelism?: number;
+  checkpointInterval?: number;
+  checkpointDir?: string;
+  fromSavepoint?: string;
+  fromCheckpoint?: string;
+  allowNonRestoredState?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -36,9 +43,14 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
     .argument('[args...]', 'arguments for the job (ctx.args); put them after --')
     .addOption(new Option('-p, --parallelism <n>', 'default parallelism of the job').argParser(positiveInteger))
     .addOption(new Option('--max-parallelism <n>', 'maximum parallelism (number of key groups)').argParser(positiveInteger))
+    .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds (overrides the job file)').argParser(positiveInteger))
+    .option('--checkpoint-dir <dir>', 'write checkpoints to <dir>/<job id>/chk-<n> (overrides the job file)')
+    .option('--from-savepoint <path>', 'start from a savepoint (its directory or _metadata file)')
+    .option('--from-checkpoint <path>', 'start from a checkpoint: a chk-<n> directory, or a checkpoint directory (the newest readable checkpoint under it)')
+    .option('--allow-non-restored-state', 'skip snapshot state of operators the job no longer has')
     .option('--json', 'print the job result as JSON on stdout instead of the summary')
     .option('-q, --quiet', 'no progress output')
-    .addHelpText('after', '\nExample:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv')
+    .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk')
     .action(async (job: string, args: string[], options: RunCommandOptions) => {
       setExitCode(await runCommand(job, args, options, io));
     });
@@ -50,6 +62,11 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
  */
 export async function runCommand(job: string, args: readonly string[], options: RunCommandOptions, io: CliIO): Promise<ExitCode> {
   const jobName = jobNameOf(job);
+  if (options.fromSavepoint !== undefined && options.fromCheckpoint !== undefined) {
+    io.stderr.write('weir: --from-savepoint and --from-checkpoint exclude each other\n');
+    return ExitCode.USAGE;
+  }
+  const restoreFrom = options.fromSavepoint ?? options.fromCheckpoint;
   const progress = options.quiet === true ? undefined : createProgressReporter(io.stderr, jobName);
   try {
     // Loaded lazily so `weir --help` and usage errors do not pay for (or depend on) the runtime.
@@ -61,6 +78,11 @@ export async function runCommand(job: string, args: readonly string[], options: 
       ...(options.parallelism !== undefined && { parallelism: options.parallelism }),
       ...(options.maxParallelism !== undefined && { maxParallelism: options.maxParallelism }),
       ...(progress !== undefined && { onProgress: progress.update }),
+      ...(options.checkpointInterval !== undefined && { checkpointInterval: options.checkpointInterval }),
+      ...(options.checkpointDir !== undefined && { checkpointDir: options.checkpointDir }),
+      ...(restoreFrom !== undefined && { fromSavepoint: restoreFrom }),
+      ...(options.allowNonRestoredState === true && { allowNonRestoredState: true }),
+      onWarning: (m) => io.stderr.write(`weir: warning: ${m}\n`),
     });
     progress?.end();
     if (options.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);

@@ -7,7 +7,7 @@ import 'reflect-metadata'; // before any job module, so tsyringe decorators find
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { StreamExecutionEnvironment, type JobExecutionResult, type JobProgress } from '../index.js';
+import { StreamExecutionEnvironment, type JobControl, type JobExecutionResult, type JobProgress } from '../index.js';
 import { createJobContext, jobNameOf, type JobContext } from './job-context.js';
 import { JobLoadError } from './job-load-error.js';
 
@@ -36,6 +36,18 @@ export interface RunJobFileOptions {
   onProgress?: (progress: JobProgress) => void;
   /** Interval of `onProgress` calls in ms. Default: the environment's. */
   progressIntervalMs?: number;
+  /** Checkpoint every this many ms (overrides the job's `enableCheckpointing`; Flink's `execution.checkpointing.interval`). */
+  checkpointInterval?: number;
+  /** Directory for checkpoints (overrides the job's checkpoint storage; Flink's `state.checkpoints.dir`). */
+  checkpointDir?: string;
+  /** Savepoint or checkpoint to start from (see `ExecuteOptions.fromSavepoint`). */
+  fromSavepoint?: string;
+  /** Skip snapshot state of operators the job no longer has. */
+  allowNonRestoredState?: boolean;
+  /** Called with the running job's control handle (savepoints, stop). */
+  onStarted?: (control: JobControl) => void;
+  /** Called with runtime warnings. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -63,10 +75,17 @@ export async function runJobFile(file: string, options: RunJobFileOptions = {}):
   });
   const ctx = createJobContext(jobFile, options.args ?? [], env.getParallelism());
   await job(env, ctx);
+  // Command-line settings win over the job file's, as Flink's -D options over the program's defaults.
+  if (options.checkpointInterval !== undefined) env.enableCheckpointing(options.checkpointInterval, env.getCheckpointConfig().getCheckpointingMode());
+  if (options.checkpointDir !== undefined) env.getCheckpointConfig().setCheckpointStorage(options.checkpointDir);
   return env.execute({
     jobName,
     ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
     ...(options.progressIntervalMs !== undefined && { progressIntervalMs: options.progressIntervalMs }),
+    ...(options.fromSavepoint !== undefined && { fromSavepoint: options.fromSavepoint }),
+    ...(options.allowNonRestoredState === true && { allowNonRestoredState: true }),
+    ...(options.onStarted !== undefined && { onStarted: options.onStarted }),
+    ...(options.onWarning !== undefined && { onWarning: options.onWarning }),
   });
 }
 

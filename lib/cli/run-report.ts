@@ -121,6 +121,7 @@ export function exitCodeFor(err: unknown): ExitCode {
     case 'WEIR_ERR_JOB_LOAD':
       return ExitCode.JOB_LOAD;
     case 'WEIR_ERR_CONFIG':
+    case 'WEIR_ERR_RESTORE':
       return ExitCode.USAGE;
     default:
       return ExitCode.JOB_FAILED;

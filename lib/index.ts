@@ -123,6 +123,13 @@ export {
   type OnTimerContext,
   type TimerService,
   type FunctionClass,
+  type CheckpointedFunction,
+  type CheckpointListener,
+  type FunctionSnapshotContext,
+  type FunctionInitializationContext,
+  type UserFunctionHooks,
+  isCheckpointedFunction,
+  isCheckpointListener,
 } from './api/functions.js';
 export type { RuntimeContext, TaskInfo } from './api/runtime-context.js';
 export type { JobContext } from './cli/job-context.js';
@@ -131,7 +138,8 @@ export type { JobExecutionResult, JobProgress, OperatorResult } from './runtime/
 // State
 export { ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor, StateDescriptor } from './state/descriptors.js';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState, State } from './state/keyed-state.js';
-export type { OperatorStateStore } from './state/operator-state-store.js';
+export type { OperatorStateStore, OperatorStateSnapshot } from './state/operator-state-store.js';
+export { StateTtlConfig, StateTtlConfigBuilder, UpdateType, StateVisibility, DEFAULT_INCREMENTAL_CLEANUP, type IncrementalCleanupStrategy } from './state/state-ttl-config.js';
 export { HashMapStateBackend, type StateBackend, type HashMapStateBackendOptions, type KeyedStateBackendParams } from './state/state-backend.js';
 export type { KeyedStateBackend, KeyGroupSnapshotPart, RestoredKeyGroup } from './state/keyed-state-backend.js';
 
@@ -157,7 +165,10 @@ export { keyHashCode } from './state/key-hash.js';
 
 // Connectors
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from '../connectors/source.js';
-export type { Sink, SinkWriter, SinkWriterContext } from '../connectors/sink.js';
+export type { Sink, SinkWriter, SinkWriterContext, TwoPhaseCommittingSink, PrecommittingSinkWriter, Committer, SinkCommitterContext, CommitterAbortContext } from '../connectors/sink.js';
+export { END_OF_INPUT_CHECKPOINT_ID, isTwoPhaseCommittingSink } from '../connectors/sink.js';
+export type { CollectionSplit } from '../connectors/collection/collection-source.js';
+export type { SequenceSplit } from '../connectors/collection/sequence-source.js';
 export { CollectionSource } from '../connectors/collection/collection-source.js';
 export { SequenceSource } from '../connectors/collection/sequence-source.js';
 export { PrintSink, type PrintSinkOptions } from '../connectors/print/print-sink.js';

@@ -22,8 +22,7 @@ import {
   type ValueState,
 } from 'weir';
 import { OperatorTestHarness, TwoInputOperatorTestHarness, type OperatorSubtaskSnapshot } from 'weir/testing';
-// TODO(lead): import these from 'weir' once lib/index.ts exports them.
-import type { CheckpointedFunction, CheckpointListener, FunctionInitializationContext, FunctionSnapshotContext } from '../../lib/api/functions.js';
+import type { CheckpointedFunction, CheckpointListener, FunctionInitializationContext, FunctionSnapshotContext } from 'weir';
 import { harnessOf } from '../helpers/stream-harness.js';
 
 /** The checkpoint hooks and open/close of a function object, logging to `log` with `name`. */

@@ -21,8 +21,7 @@ import {
   type ValueState,
 } from 'weir';
 import { OperatorTestHarness, type OperatorSubtaskSnapshot } from 'weir/testing';
-// TODO(lead): import these from 'weir' once lib/index.ts exports them.
-import type { CheckpointedFunction, FunctionInitializationContext } from '../../lib/api/functions.js';
+import type { CheckpointedFunction, FunctionInitializationContext } from 'weir';
 import { canonical, checkRestore, el, mark, rec, recordsOf, runRescaled, runUnbroken, time, wm, type Placement } from '../helpers/restore-steps.js';
 import { harnessOf } from '../helpers/stream-harness.js';
 

@@ -114,9 +114,13 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
   const jobRef = { address: system.address, id: jobId };
   if (options.onStarted !== undefined) options.onStarted(createJobControl(system, jobRef, jobId));
   const progress = startProgress(graph, jobId, started, options);
+  // A running job keeps the process alive even while every source waits (the runtime's own timers
+  // are unref'd so that a finished job never holds the process).
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     outcome = await done;
   } finally {
+    clearInterval(keepAlive);
     progress?.stop();
     await system.terminate();
   }

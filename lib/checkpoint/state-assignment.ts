@@ -15,7 +15,7 @@
 import { RestoreError } from '../errors.js';
 import type { JobGraph, StreamNode } from '../graph/job-graph.js';
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
-import type { OperatorStateSnapshot } from '../state/operator-state-store.js';
+import { redistributeOperatorState as redistributeAll, type OperatorStateSnapshot } from '../state/operator-state-store.js';
 import type { CheckpointMetadata, KeyGroupStateHandle, OperatorCheckpointState } from './state-handles.js';
 
 /** What one operator in one subtask restores. */
@@ -68,25 +68,11 @@ export function assignOperatorState(metadata: CheckpointMetadata, node: StreamNo
   return { keyed, operator: redistributeOperatorState(op, node.parallelism, subtaskIndex) };
 }
 
-/** Operator state of new subtask `index` of `newParallelism` (see the module docstring). */
+/** Operator state of new subtask `index` of `newParallelism` (see the module docstring; undefined when the operator had none). */
 export function redistributeOperatorState(op: OperatorCheckpointState, newParallelism: number, index: number): OperatorStateSnapshot | undefined {
   const olds = op.subtasks.map((s) => s?.operator);
   if (olds.every((o) => o === undefined)) return undefined;
-  const out: OperatorStateSnapshot = { list: {}, union: {}, broadcast: {} };
-  const names = (f: (o: OperatorStateSnapshot) => Record<string, unknown>): Set<string> => new Set(olds.flatMap((o) => (o === undefined ? [] : Object.keys(f(o)))));
-  for (const name of names((o) => o.list)) {
-    if (newParallelism === op.parallelism) out.list[name] = [...(olds[index]?.list[name] ?? [])];
-    else {
-      const all = olds.flatMap((o) => o?.list[name] ?? []);
-      out.list[name] = all.filter((_, i) => i % newParallelism === index);
-    }
-  }
-  for (const name of names((o) => o.union)) out.union[name] = olds.flatMap((o) => o?.union[name] ?? []);
-  for (const name of names((o) => o.broadcast)) {
-    const from = olds[index % Math.max(1, olds.length)] ?? olds.find((o) => o?.broadcast[name] !== undefined);
-    out.broadcast[name] = [...(from?.broadcast[name] ?? [])];
-  }
-  return out;
+  return redistributeAll(olds, newParallelism)[index];
 }
 
 function hasState(op: OperatorCheckpointState): boolean {

@@ -148,6 +148,7 @@ function functionInitializationContext(c: StateInitializationContext, ctx: Opera
         getListState: (d) => backend.getListState(d),
         getMapState: (d) => backend.getMapState(d),
         getReducingState: (d) => backend.getReducingState(d),
+        getAggregatingState: (d) => backend.getAggregatingState(d),
       };
       return keyed;
     },

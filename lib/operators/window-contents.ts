@@ -10,6 +10,7 @@
  *
  * Incremental functions must be synchronous; a Promise result fails the job with a clear message.
  */
+import { AggregatingStateDescriptor } from '../state/descriptors.js';
 import type { FunctionClass, ReduceFunction } from '../api/functions.js';
 import { ConfigurationError } from '../errors.js';
 import { ListStateDescriptor, ReducingStateDescriptor } from '../state/descriptors.js';
@@ -88,7 +89,7 @@ export function resolveIncremental(spec: WindowContentsSpec, ctx: OperatorContex
       const sync = syncAggregate(agg!, ctx);
       return {
         ...lifecycleOf(fn),
-        contents: (store) => new SingleValueContents(store, store.getAggregatingState(CONTENTS, sync), false),
+        contents: (store) => new SingleValueContents(store, store.getAggregatingState(new AggregatingStateDescriptor(CONTENTS, sync)), false),
         fold: (values) => {
           let acc = sync.createAccumulator();
           for (const v of values) acc = sync.add(v, acc);

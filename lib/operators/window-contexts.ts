@@ -125,12 +125,14 @@ export class WindowProcessContext<W extends Window> implements ProcessWindowCont
       getListState: (d) => (note(d.name), store.getListState(d)),
       getMapState: (d) => (note(d.name), store.getMapState(d)),
       getReducingState: (d) => (note(d.name), store.getReducingState(d)),
+      getAggregatingState: (d) => (note(d.name), store.getAggregatingState(d)),
     };
     this.global = {
       getState: (d) => backend.getState(d),
       getListState: (d) => backend.getListState(d),
       getMapState: (d) => backend.getMapState(d),
       getReducingState: (d) => backend.getReducingState(d),
+      getAggregatingState: (d) => backend.getAggregatingState(d),
     };
   }
 

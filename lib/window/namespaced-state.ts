@@ -12,7 +12,7 @@
  *   (which keys its state tables by (key, namespace)).
  */
 import { ConfigurationError } from '../errors.js';
-import { MapStateDescriptor, type ListStateDescriptor, type ReducingStateDescriptor, type StateDescriptor, type ValueStateDescriptor } from '../state/descriptors.js';
+import { MapStateDescriptor, type AggregatingStateDescriptor, type ListStateDescriptor, type ReducingStateDescriptor, type StateDescriptor, type ValueStateDescriptor } from '../state/descriptors.js';
 import type { ListState, MapState, ReducingState, ValueState } from '../state/keyed-state.js';
 import { keyToMapKey } from '../state/key-hash.js';
 import type { AggregateFunction, KeyedStateStore } from './window-functions.js';
@@ -88,6 +88,8 @@ export class NamespacedStateStore implements KeyedStateStore {
         return this.getMapState(d as MapStateDescriptor<unknown, unknown>);
       case 'reducing':
         return this.getReducingState(d as ReducingStateDescriptor<unknown>);
+      case 'aggregating':
+        return this.getAggregatingState(d as AggregatingStateDescriptor<unknown, unknown, unknown>);
     }
   }
 
@@ -95,7 +97,9 @@ export class NamespacedStateStore implements KeyedStateStore {
    * Aggregating state (Flink `AggregatingState`): `add` folds into the accumulator, `get` returns
    * `getResult(acc)` or `null` when the namespace holds nothing. For the window operator's contents.
    */
-  getAggregatingState<IN, ACC, OUT>(name: string, fn: AggregateFunction<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    const name = d.name;
+    const fn = d.aggregateFunction;
     const merge = (a: unknown, b: unknown): unknown => fn.merge(a as ACC, b as ACC);
     return this.entry(name, 'aggregating', merge, (t) => new NsAggregatingState<IN, ACC, OUT>(this, t as MapState<string, ACC>, fn)).state as AggregatingState<IN, OUT>;
   }

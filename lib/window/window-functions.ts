@@ -13,8 +13,8 @@
  */
 import { AbstractRichFunction, type Collector, type FunctionClass } from '../api/functions.js';
 import type { OutputTag } from '../api/output-tag.js';
-import type { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/descriptors.js';
-import type { ListState, MapState, ReducingState, ValueState } from '../state/keyed-state.js';
+import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../state/descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/keyed-state.js';
 import type { Window } from './time-window.js';
 
 /**
@@ -51,6 +51,7 @@ export interface KeyedStateStore {
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pipeline, type TransformOptions, type Writable } from 'node:stream';
 import { createGzip, type ZlibOptions } from 'node:zlib';
 import type { PrecommittingSinkWriter, SinkWriterContext } from '../sink.js';
@@ -108,9 +109,11 @@ export class FileSinkWriter<T> implements PrecommittingSinkWriter<T, FileSinkCom
   /**
    * Creates the output directory and the writer of subtask `context.subtaskIndex`. On a fresh start
    * the part counter starts at 0 (a re-run overwrites parts of the same names on commit); on restore
-   * it continues from the restored {@link FileSinkWriterState} of this subtask, and never below a
-   * part of this subtask already in the directory (final or pending), so a commit never replaces
-   * committed output.
+   * the output is first rolled back to the restored checkpoint (final parts numbered from a restored
+   * writer state's next part on are deleted; a single file is truncated to its restored length),
+   * then the counter continues from the restored {@link FileSinkWriterState} of this subtask, and
+   * never below a part of this subtask still in the directory (final or pending), so a commit
+   * never replaces committed output.
    * @throws FileIoError (`WEIR_ERR_FILE_IO`) when the directory cannot be created or listed.
    */
   static async create<T>(layout: PartFileLayout, gzip: boolean, encoder: RecordEncoder<T>, context: SinkWriterContext): Promise<FileSinkWriter<T>> {
@@ -133,6 +136,25 @@ export class FileSinkWriter<T> implements PrecommittingSinkWriter<T, FileSinkCom
       } catch (err) {
         throw new FileIoError(layout.dir, 'list', err);
       }
+      // Roll back what checkpoints after the restored one committed (the restore fell back past
+      // them, or started from an older checkpoint or savepoint): the restored job writes those
+      // records again. Parts numbered from a restored writer state's `nextPart` on were started
+      // after its barrier; each old subtask's state reaches exactly one new writer.
+      if (!layout.singleFile) {
+        for (const s of restored.filter(isWriterState)) {
+          for (const name of names) {
+            const part = layout.parseHidden(name) === undefined ? layout.partOf(name, s.subtask) : undefined;
+            if (part === undefined || part < s.nextPart) continue;
+            const file = join(layout.dir, name);
+            await unlink(file).catch((err: unknown) => {
+              if ((err as { code?: unknown }).code !== 'ENOENT') throw new FileIoError(file, 'delete', err);
+            });
+          }
+        }
+        names = await readdir(layout.dir).catch((err: unknown) => {
+          throw new FileIoError(layout.dir, 'list', err);
+        });
+      }
       for (const name of names) {
         const part = layout.partOf(name, subtask);
         if (part !== undefined) start.nextPart = Math.max(start.nextPart, part + 1);
@@ -140,6 +162,15 @@ export class FileSinkWriter<T> implements PrecommittingSinkWriter<T, FileSinkCom
       if (layout.singleFile && own.every((s) => s.targetLength === undefined)) {
         // No writer state (restored before this writer had any): the committed file as it is.
         start.targetLength = (await stat(layout.finalPath(0, 0)).catch(() => undefined))?.size ?? 0;
+      } else if (layout.singleFile) {
+        // The same roll-back in single-file mode: cut what was appended after the restored checkpoint.
+        const target = layout.finalPath(0, 0);
+        const size = (await stat(target).catch(() => undefined))?.size;
+        if (size !== undefined && size > start.targetLength) {
+          await truncate(target, start.targetLength).catch((err: unknown) => {
+            throw new FileIoError(target, 'truncate', err);
+          });
+        }
       }
     }
     return new FileSinkWriter<T>(layout, gzip, encoder, context, start);

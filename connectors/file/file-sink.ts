@@ -58,8 +58,12 @@ const SINGLE_FILE = /\.(ndjson|jsonl|json|csv|tsv)(\.gz)?$/i;
  * Without checkpointing, the one part of each subtask is committed at end of input, so files
  * appear when the job ends, as before: `part-<i>-0.<ext>` per subtask, or the single file. Parent
  * directories are created; on a fresh start part counters start at 0, so existing files of the
- * same names are replaced on commit (other files in the directory are left alone); after a restore
- * the counters continue past every part of the subtask in the directory. Each final file is
+ * same names are replaced on commit (other files in the directory are left alone). A restore
+ * rolls the output back to the restored checkpoint: parts committed after it (numbered from the
+ * restored writer state's next part on) are removed, and a single file is cut to the length it had
+ * at that checkpoint, because the restored job writes those records again — so output stays
+ * exactly once also when recovery falls back to an older checkpoint or a job is restarted from an
+ * older savepoint (Flink keeps such files and duplicates). Each final file is
  * reported once with `context.reportOutput(path)` when prepared.
  *
  * @example

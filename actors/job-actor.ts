@@ -46,6 +46,8 @@ export interface JobOutcome {
   restarts: number;
   /** What the runtime wanted the user to know (fallback to an older checkpoint…). */
   warnings: string[];
+  /** Resolves when old checkpoints being discarded are deleted. */
+  settled: Promise<void>;
 }
 
 export interface JobActorOptions {
@@ -311,7 +313,7 @@ export class JobActor extends Actor<JobActorMessage> {
   }
 
   override postStop(): void {
-    this.options.onTerminated({ error: this.error, figures: this.figures, outputs: this.outputs, collected: this.collected, restarts: this.restarts, warnings: this.warnings });
+    this.options.onTerminated({ error: this.error, figures: this.figures, outputs: this.outputs, collected: this.collected, restarts: this.restarts, warnings: this.warnings, settled: this.store.settled() });
   }
 
   private addFigures(figures: OperatorFigures[]): void {

@@ -124,6 +124,8 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
     progress?.stop();
     await system.terminate();
   }
+  // Old checkpoints being deleted are gone before execute() returns (no half-deleted directories).
+  await outcome.settled;
   const netRuntimeMs = performance.now() - started;
   const operators = summarize(graph, liveFigures(jobId, outcome.figures));
   metricsRegistry.unregisterJob(jobId);

@@ -36,6 +36,11 @@ import type { Clock, TimerHandle } from '../lib/time/clock.js';
 export interface TriggerSavepoint {
   t: 'trigger-savepoint';
   directory: string;
+  /**
+   * Stop with savepoint (Flink's `stopWithSavepoint`): sources emit nothing after their barrier,
+   * so no record is processed after the savepoint; they resume if the savepoint fails.
+   */
+  stop?: boolean;
 }
 
 /** Reply to {@link TriggerSavepoint}. */
@@ -135,6 +140,8 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   private finalRequested = false;
   /** Vertices whose subtasks are not deployed (start-up, or restarting after a failure): no checkpoint starts meanwhile. */
   private readonly undeployed = new Set<number>();
+  /** Savepoint requests that came while subtasks were not deployed; started once they are. */
+  private readonly queuedSavepoints: { directory: string; stop: boolean; replyTo: ActorRef | undefined }[] = [];
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     super();
@@ -155,6 +162,9 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
 
   override postStop(): void {
     this.tickTimer?.cancel();
+    for (const q of this.queuedSavepoints.splice(0)) {
+      if (q.replyTo !== undefined) this.context.system.tellSystem(q.replyTo, { ok: false, error: encodeError(new CheckpointError('JOB_FAILOVER', 'the savepoint did not start: the job stopped')) } satisfies SavepointResult);
+    }
     for (const p of this.pending.values()) {
       p.timer.cancel();
       this.replySavepoint(p, new CheckpointError('JOB_FAILOVER', `savepoint ${p.id} did not complete: the job stopped`));
@@ -184,9 +194,11 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
         return undefined;
       case 'region-started':
         for (const v of msg.vertexIds) this.undeployed.delete(v);
+        if (this.undeployed.size === 0) for (const q of this.queuedSavepoints.splice(0)) this.trigger('savepoint', q.directory, q.replyTo, q.stop);
         return undefined;
       case 'trigger-savepoint':
-        this.trigger('savepoint', msg.directory, this.context.sender);
+        if (this.undeployed.size > 0) this.queuedSavepoints.push({ directory: msg.directory, stop: msg.stop === true, replyTo: this.context.sender });
+        else this.trigger('savepoint', msg.directory, this.context.sender, msg.stop === true);
         return undefined;
     }
   }
@@ -226,11 +238,8 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   }
 
   /** Starts a checkpoint or savepoint (see the module docstring). */
-  private trigger(kind: 'checkpoint' | 'savepoint', savepointDir: string | undefined, replyTo: ActorRef | undefined): void {
-    if (this.undeployed.size > 0) {
-      if (replyTo !== undefined) this.context.system.tellSystem(replyTo, { ok: false, error: encodeError(new CheckpointError('CHECKPOINT_DECLINED', 'the job is (re)starting; try again')) } satisfies SavepointResult);
-      return;
-    }
+  private trigger(kind: 'checkpoint' | 'savepoint', savepointDir: string | undefined, replyTo: ActorRef | undefined, stop = false): void {
+    if (this.undeployed.size > 0) return;
     const expected = new Set<string>();
     const targets: SubtaskStatus[] = [];
     for (const [k, st] of this.subtasks) {
@@ -249,7 +258,7 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
     const timer = this.options.clock.setTimeout(() => system.tellSystem(self, { t: 'cc-timeout', id } satisfies Timeout, self), this.options.settings.timeoutMs);
     const p: PendingCheckpoint = { id, kind, timestamp: ts, startedAt: performance.now(), target, expected, acks: new Map(), timer, replyTo, completing: false };
     this.pending.set(id, p);
-    const msg: TriggerCheckpoint = { t: 'trigger', id, ts, target };
+    const msg: TriggerCheckpoint = stop ? { t: 'trigger', id, ts, target, stopSources: true } : { t: 'trigger', id, ts, target };
     for (const st of targets) system.tellSystem(this.options.refOf(st.vertexId, st.index), msg, self);
   }
 

@@ -148,6 +148,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private finalSnapshotId: number | undefined;
   /** The states of the last acknowledgement, re-sent for triggers after this subtask finished. */
   private lastAck: AcknowledgeCheckpoint | undefined;
+  /** Stop with savepoint: the savepoint after whose barrier this source emits nothing (until it is aborted). */
+  private sourceStoppedFor: number | undefined;
   /** Per keyed chain member (node id): its key-group actors by key group. */
   private readonly keyGroupActors = new Map<number, Map<number, ActorRef>>();
 
@@ -230,6 +232,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
         }
         return this.onChannelMessage(msg);
       case 'trigger':
+        if (msg.stopSources === true && this.reader !== undefined && !this.finished) this.sourceStoppedFor = msg.id;
         return this.onTrigger(msg.id, msg.ts, msg.target);
       case 'cp-complete':
         return this.onCheckpointComplete(msg.id, msg.kind);
@@ -405,6 +408,11 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
 
   private async onCheckpointAborted(id: number): Promise<void> {
     if (this.closed) return;
+    if (this.sourceStoppedFor === id) {
+      // The stop-with-savepoint failed: the job goes on.
+      this.sourceStoppedFor = undefined;
+      this.context.system.tell(this.context.self, POLL, this.context.self);
+    }
     this.snapshots.delete(id);
     this.tellKeyGroupActors({ t: 'kg-done', id, completed: false });
     await this.chain.notifyCheckpointAborted(id);
@@ -570,7 +578,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   }
 
   private onPoll(): void | Promise<void> {
-    if (this.finished) return undefined;
+    if (this.finished || this.sourceStoppedFor !== undefined) return undefined;
     const reader = this.reader!;
     const out = this.sourceOutput!;
     const start = out.count;

@@ -16,14 +16,17 @@ export interface JobControl {
   /** The job run's id (`job-<n>-<random>`). */
   readonly jobId: string;
   /**
-   * Takes a savepoint into `directory` while the job runs (Flink's `triggerSavepoint`).
+   * Takes a savepoint into `directory` while the job runs (Flink's `triggerSavepoint`); a request
+   * made while the job's subtasks are being (re)deployed starts once they are.
    * @returns the savepoint's directory and checkpoint id.
    * @throws CheckpointError (`WEIR_ERR_CHECKPOINT`) when it could not complete.
    */
   triggerSavepoint(directory: string): Promise<{ path: string; checkpointId: number }>;
   /**
-   * Takes a savepoint, then stops the job without draining (Flink's `stopWithSavepoint`); the job's
-   * `execute()` resolves normally.
+   * Stops the job with a savepoint (Flink's `stopWithSavepoint`, without `--drain`): sources emit
+   * nothing after the savepoint's barrier, so no record is processed after the savepoint; once it
+   * completed the job stops and `execute()` resolves normally. When the savepoint fails, the sources
+   * resume and the job goes on (the promise rejects with the failure).
    */
   stopWithSavepoint(directory: string): Promise<{ path: string; checkpointId: number }>;
   /** Cancels the job (Flink's `cancel`): `execute()` resolves with what was done so far. */

@@ -1,12 +1,15 @@
 /**
  * The `weir` command line: a commander program whose sub-commands live in `<name>-command.ts`
- * files, each exporting `register<Name>Command(program, io, setExitCode)`. Only `run` exists so far;
- * `jobmanager`, `taskmanager`, `list`, `topology`, `savepoint`, `cancel` and `rescale` slot into
+ * files, each exporting `register<Name>Command(program, io, setExitCode)`: `run` runs a job file in
+ * this process and serves its control endpoint while it runs; `list`, `savepoint`, `stop` and
+ * `cancel` operate the jobs running on this machine through those endpoints (Flink's `flink list`,
+ * `savepoint`, `stop`, `cancel`). `jobmanager`, `taskmanager`, `topology` and `rescale` slot into
  * {@link COMMANDS} the same way.
  *
- * Exit codes ({@link ExitCode}): 0 success (also `--help`, `--version`), 1 job failed, 2 usage or
- * configuration error (commander's errors are mapped to 2 via `exitOverride`), 3 job file could not
- * be loaded.
+ * Exit codes ({@link ExitCode}): 0 success (also `--help`, `--version`), 1 job failed or cancelled
+ * by `weir cancel` / a job-control request failed, 2 usage or configuration error (commander's
+ * errors are mapped to 2 via `exitOverride`; an unknown or ambiguous job reference), 3 job file
+ * could not be loaded, 130 / 143 `weir run` cancelled its job on SIGINT / SIGTERM.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,13 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { processIO, type CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
+import { registerCancelCommand } from './cancel-command.js';
+import { registerListCommand } from './list-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerSavepointCommand } from './savepoint-command.js';
+import { registerStopCommand } from './stop-command.js';
 
 /** Adds one sub-command to the program; its action reports an exit code through `setExitCode`. */
 export type CommandRegistrar = (program: Command, io: CliIO, setExitCode: (code: number) => void) => unknown;
 
 /** The sub-commands of `weir`, in help order. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerRunCommand];
+export const COMMANDS: readonly CommandRegistrar[] = [registerRunCommand, registerListCommand, registerSavepointCommand, registerStopCommand, registerCancelCommand];
 
 /**
  * Builds the `weir` program writing to `io`. Usage errors throw `CommanderError` (exitOverride)
@@ -35,7 +42,14 @@ export function createProgram(io: CliIO, setExitCode: (code: number) => void): C
       writeOut: (text) => void io.stdout.write(text),
       writeErr: (text) => void io.stderr.write(text),
     })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n' +
+        '  WEIR_HOME           registry of running jobs and their control sockets (default ~/.weir)\n' +
+        '  WEIR_SAVEPOINT_DIR  default directory of weir savepoint / weir stop (default ./savepoints)\n' +
+        '  WEIR_DEBUG=1        stack traces in error reports',
+    );
   // Sub-commands are created with program.command(), so they inherit exitOverride and output settings.
   for (const register of COMMANDS) register(program, io, setExitCode);
   return program;

@@ -1,33 +1,63 @@
 /**
  * `weir run <job> [--parallelism N] [--max-parallelism N] [--checkpoint-interval MS]
  * [--checkpoint-dir DIR] [--from-savepoint PATH | --from-checkpoint PATH]
- * [--allow-non-restored-state] [--json] [--quiet] [-- job args]`: runs a
- * TypeScript or JavaScript job file in this process. The file's default export builds the pipeline
- * (it must not call `env.execute()` itself); this command executes it, shows progress on stderr
- * (first after 2 s, then every second), and ends with a summary on stderr — or, with `--json`, the
- * `JobExecutionResult` as one line of JSON on stdout.
+ * [--allow-non-restored-state] [--stop-with-savepoint DIR] [--json] [--quiet] [-- job args]`: runs a
+ * TypeScript or JavaScript job file in this process (Flink's attached `flink run`). The file's
+ * default export builds the pipeline (it must not call `env.execute()` itself); this command
+ * executes it, shows progress on stderr (first after 2 s, then every second), and ends with a
+ * summary on stderr — or, with `--json`, the `JobExecutionResult` (plus `status`, `stoppedBy`,
+ * `savepoint`) as one line of JSON on stdout.
  *
- * Exit codes ({@link ExitCode}): 0 success, 1 job failed, 2 usage or configuration error
- * (`WEIR_ERR_CONFIG`, e.g. a job that defined no sinks), 3 job file could not be loaded.
- * `WEIR_DEBUG=1` adds stacks to failure reports.
+ * While the job runs, `weir list` shows it and `weir savepoint` / `stop` / `cancel` operate it
+ * through its control endpoint (a Unix socket under `$WEIR_HOME/run/`, registered in
+ * `$WEIR_HOME/jobs/<jobId>.json`; both are removed when the job ends). SIGINT/SIGTERM cancel the job
+ * or, with `--stop-with-savepoint DIR`, stop it with a savepoint into DIR (a second signal cancels,
+ * a third exits at once; see `stop-signals.ts`).
+ *
+ * Exit codes ({@link ExitCode}): 0 the job finished, or was stopped with a savepoint (`weir stop`,
+ * a signal with `--stop-with-savepoint`); 1 the job failed, or was cancelled by `weir cancel`;
+ * 2 usage or configuration error (`WEIR_ERR_CONFIG`, e.g. a job that defined no sinks;
+ * `WEIR_ERR_RESTORE`); 3 job file could not be loaded; 130 / 143 the job was cancelled on SIGINT /
+ * SIGTERM. `WEIR_DEBUG=1` adds stacks to failure reports.
  */
+import { resolve as resolvePath } from 'node:path';
 import { Option, type Command } from 'commander';
+import type { JobControl, JobExecutionResult } from '../index.js';
 import type { CliIO } from './cli-io.js';
+import { ExitCode, exitCodeForSignal } from './exit-codes.js';
 import { jobNameOf } from './job-context.js';
+import type { SavepointResponse } from './job-control-protocol.js';
+import { publishJob, type PublishedJob } from './job-endpoint.js';
 import { positiveInteger } from './options.js';
-import { ExitCode } from './exit-codes.js';
 import { createProgressReporter, exitCodeFor, formatFailure, formatSummary } from './run-report.js';
+import { RunningJob, type JobEnding, type JobStopper } from './running-job.js';
+import { handleStopSignals } from './stop-signals.js';
+import { weirHome } from './weir-home.js';
 
-/** Parsed options of `weir run`. */
+/** Parsed options of `weir run` (commander's camel-cased flags). */
 export interface RunCommandOptions {
+  /** `-p`: default parallelism of the job's operators, ≥ 1 (default: the environment's, 1). */
   parallelism?: number;
+  /** `--max-parallelism`: number of key groups, the upper bound for rescaling, ≥ 1. */
   maxParallelism?: number;
+  /** `--checkpoint-interval`: checkpoint every this many ms (overrides the job file). */
   checkpointInterval?: number;
+  /** `--checkpoint-dir`: write checkpoints to `<dir>/<jobId>/chk-<n>` (overrides the job file). */
   checkpointDir?: string;
+  /** `--from-savepoint`: a savepoint directory or its `_metadata` file to start from (Flink's `-s`). */
   fromSavepoint?: string;
+  /** `--from-checkpoint`: a `chk-<n>` directory, or a checkpoint directory (its newest readable checkpoint). */
   fromCheckpoint?: string;
+  /** `--allow-non-restored-state`: skip snapshot state of operators the job no longer has. */
   allowNonRestoredState?: boolean;
+  /**
+   * `--stop-with-savepoint`: on SIGINT/SIGTERM, stop the job with a savepoint into this directory
+   * (relative to the current directory) and exit 0, instead of cancelling it (exit 130/143).
+   */
+  stopWithSavepoint?: string;
+  /** `--json`: print the result as one line of JSON on stdout instead of the summary on stderr. */
   json?: boolean;
+  /** `-q`: no progress lines. */
   quiet?: boolean;
 }
 
@@ -48,16 +78,21 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
     .option('--from-savepoint <path>', 'start from a savepoint (its directory or _metadata file)')
     .option('--from-checkpoint <path>', 'start from a checkpoint: a chk-<n> directory, or a checkpoint directory (the newest readable checkpoint under it)')
     .option('--allow-non-restored-state', 'skip snapshot state of operators the job no longer has')
+    .option('--stop-with-savepoint <dir>', 'on SIGINT/SIGTERM, stop the job with a savepoint into <dir> and exit 0 (default: cancel it and exit 130/143)')
     .option('--json', 'print the job result as JSON on stdout instead of the summary')
     .option('-q, --quiet', 'no progress output')
-    .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk')
+    .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk\n  weir run job.ts --stop-with-savepoint /data/savepoints   # SIGTERM → savepoint, exit 0')
     .action(async (job: string, args: string[], options: RunCommandOptions) => {
       setExitCode(await runCommand(job, args, options, io));
     });
 }
 
 /**
- * The `run` action: runs the job file and reports on `io`.
+ * The `run` action: runs the job file and reports on `io`. While the job runs it is published for
+ * the job-control commands (control endpoint on a Unix socket, registration in `$WEIR_HOME/jobs/`;
+ * a failure to publish is a warning, the job runs anyway), and, when `io.signals` is given,
+ * SIGINT/SIGTERM stop it with a savepoint (`--stop-with-savepoint`) or cancel it (see
+ * `stop-signals.ts`). Registration and socket are gone before this resolves.
  * @returns the exit code (see the module doc); never throws.
  */
 export async function runCommand(job: string, args: readonly string[], options: RunCommandOptions, io: CliIO): Promise<ExitCode> {
@@ -66,8 +101,40 @@ export async function runCommand(job: string, args: readonly string[], options: 
     io.stderr.write('weir: --from-savepoint and --from-checkpoint exclude each other\n');
     return ExitCode.USAGE;
   }
+  const debug = io.env['WEIR_DEBUG'] === '1';
   const restoreFrom = options.fromSavepoint ?? options.fromCheckpoint;
   const progress = options.quiet === true ? undefined : createProgressReporter(io.stderr, jobName);
+  const running = new RunningJob({ jobName, jobFile: resolvePath(job) });
+  const home = weirHome(io.env);
+  let published: Promise<PublishedJob | undefined> | undefined;
+  let publishedJob: PublishedJob | undefined;
+  const onStarted = (control: JobControl): void => {
+    running.attach(control);
+    published = publishJob(running, home).then(
+      (p) => (publishedJob = p),
+      (err: unknown) => {
+        io.stderr.write(`weir: warning: weir list/savepoint/stop/cancel will not find this job: cannot publish its control endpoint under ${home.root}: ${(err as Error).message}\n`);
+        return undefined;
+      },
+    );
+  };
+  const signals =
+    io.signals === undefined
+      ? undefined
+      : handleStopSignals(io.signals, running, {
+          jobName,
+          out: io.stderr,
+          debug,
+          stopWithSavepoint: options.stopWithSavepoint === undefined ? undefined : resolvePath(options.stopWithSavepoint),
+          beforeForcedExit: () => publishedJob?.closeSync(),
+        });
+  // Ends the job's life on this side: waits for stops/cancels in flight, unpublishes.
+  const shutdown = async (): Promise<JobEnding> => {
+    const ending = await running.end();
+    await (await published)?.close();
+    signals?.dispose();
+    return ending;
+  };
   try {
     // Loaded lazily so `weir --help` and usage errors do not pay for (or depend on) the runtime.
     const { runJobFile } = await import('./run-job-file.js');
@@ -82,15 +149,38 @@ export async function runCommand(job: string, args: readonly string[], options: 
       ...(options.checkpointDir !== undefined && { checkpointDir: options.checkpointDir }),
       ...(restoreFrom !== undefined && { fromSavepoint: restoreFrom }),
       ...(options.allowNonRestoredState === true && { allowNonRestoredState: true }),
+      onStarted,
       onWarning: (m) => io.stderr.write(`weir: warning: ${m}\n`),
     });
+    const ending = await shutdown();
     progress?.end();
-    if (options.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
-    else io.stderr.write(formatSummary(result));
-    return ExitCode.OK;
+    if (options.json === true) io.stdout.write(`${JSON.stringify(jsonResult(result, ending))}\n`);
+    else io.stderr.write(formatSummary(result, ending));
+    return exitCodeForEnding(ending);
   } catch (err) {
+    await shutdown();
     progress?.end();
-    io.stderr.write(formatFailure(jobName, err, io.env['WEIR_DEBUG'] === '1'));
+    io.stderr.write(formatFailure(jobName, err, debug));
     return exitCodeFor(err);
   }
+}
+
+/**
+ * What `weir run --json` prints: the `JobExecutionResult` plus `status` (`FINISHED`, `STOPPED`,
+ * `CANCELED`), `stoppedBy` / `savepoint` (`{path, checkpointId}`) when it did not finish by itself.
+ */
+export function jsonResult(result: JobExecutionResult, ending: JobEnding): JobExecutionResult & { status: JobEnding['status']; stoppedBy?: JobStopper; savepoint?: SavepointResponse } {
+  if (ending.status === 'FINISHED') return { ...result, status: 'FINISHED' };
+  if (ending.status === 'STOPPED') return { ...result, status: 'STOPPED', stoppedBy: ending.by, savepoint: ending.savepoint };
+  return { ...result, status: 'CANCELED', stoppedBy: ending.by };
+}
+
+/**
+ * The exit code of a job that did not fail: 0 when it finished or was stopped with a savepoint;
+ * when cancelled, 1 (by `weir cancel`, as Flink's attached client exits for a cancelled job) or
+ * 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+ */
+export function exitCodeForEnding(ending: JobEnding): ExitCode {
+  if (ending.status !== 'CANCELED') return ExitCode.OK;
+  return ending.by === 'command' ? ExitCode.JOB_FAILED : exitCodeForSignal(ending.by);
 }

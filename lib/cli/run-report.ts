@@ -3,9 +3,11 @@
  * error report when it fails. Pure formatting over {@link JobProgress} / {@link JobExecutionResult},
  * written to a {@link CliOutput} (stderr in the CLI).
  */
+import { dirname, sep } from 'node:path';
 import type { JobExecutionResult, JobProgress } from '../index.js';
 import type { CliOutput } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
+import type { JobEnding } from './running-job.js';
 
 /** Timing of {@link createProgressReporter}, in ms of job time (`JobProgress.elapsedMs`). */
 export interface ProgressReporterOptions {
@@ -58,11 +60,29 @@ export function formatProgress(jobName: string, p: JobProgress): string {
 }
 
 /**
- * The end-of-job summary: duration in ms, an aligned table of records in/out per operator, and one
- * `output written to <path>` line per entry of `result.outputs`. Ends with a newline.
+ * The end-of-job summary, ending with a newline:
+ * - the headline: `weir: job '<name>' finished in <ms> ms`, or for an `ending` other than
+ *   `FINISHED` `… stopped with a savepoint after <ms> ms` / `… was cancelled after <ms> ms`, with
+ *   who did it in parentheses (`weir stop`, `weir cancel`, `SIGINT`, `SIGTERM`);
+ * - an aligned table of records in/out per operator;
+ * - `weir: output written to <path>` per entry of `result.outputs`;
+ * - when the job restored or checkpointed: `weir: restored from <path>`, `weir: checkpoints: <n>
+ *   completed, <n> failed, <n> restarts` (savepoints count as checkpoints, as in Flink's
+ *   numberOfCompletedCheckpoints), `weir: latest checkpoint: <dir>` (the directory to give
+ *   `--from-checkpoint`), and `weir: savepoint written to <dir>` per completed savepoint;
+ * - `weir: <n> warning(s):` and one `  - <warning>` line each.
+ * A job without checkpoints and warnings that finished prints only the first three parts.
  */
-export function formatSummary(result: JobExecutionResult): string {
-  const lines = [`weir: job '${result.jobName}' finished in ${Math.round(result.netRuntimeMs)} ms`];
+export function formatSummary(result: JobExecutionResult, ending: JobEnding = { status: 'FINISHED' }): string {
+  const ms = Math.round(result.netRuntimeMs);
+  const by = ending.status === 'FINISHED' ? '' : ` (${ending.by === 'command' ? (ending.status === 'STOPPED' ? 'weir stop' : 'weir cancel') : ending.by})`;
+  const headline =
+    ending.status === 'STOPPED'
+      ? `stopped with a savepoint after ${ms} ms${by}`
+      : ending.status === 'CANCELED'
+        ? `was cancelled after ${ms} ms${by}`
+        : `finished in ${ms} ms`;
+  const lines = [`weir: job '${result.jobName}' ${headline}`];
   const header = ['operator', 'parallelism', 'records in', 'records out'];
   const rows = result.operators.map((op) => [op.name, String(op.parallelism), String(op.recordsIn), String(op.recordsOut)]);
   if (rows.length > 0) {
@@ -72,7 +92,35 @@ export function formatSummary(result: JobExecutionResult): string {
     lines.push(render(header), ...rows.map(render));
   }
   for (const output of result.outputs) lines.push(`weir: output written to ${output}`);
+  lines.push(...checkpointLines(result, ending));
+  const warnings = result.warnings;
+  if (warnings.length > 0) {
+    lines.push(`weir: ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
+    for (const w of warnings) lines.push(`  - ${indentTail(w, '    ')}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The checkpoint part of {@link formatSummary}. */
+function checkpointLines(result: JobExecutionResult, ending: JobEnding): string[] {
+  const cp = result.checkpoints;
+  const lines: string[] = [];
+  if (cp.restoredFrom !== undefined) lines.push(`weir: restored from ${cp.restoredFrom}`);
+  if (cp.completed > 0 || cp.failed > 0 || cp.restarts > 0) {
+    lines.push(`weir: checkpoints: ${cp.completed} completed, ${cp.failed} failed, ${cp.restarts} restart${cp.restarts === 1 ? '' : 's'}`);
+  }
+  const completed = cp.history.filter((r) => r.status === 'completed' && r.path !== undefined);
+  const latest = completed.filter((r) => r.kind === 'checkpoint').at(-1);
+  if (latest?.path !== undefined) lines.push(`weir: latest checkpoint: ${snapshotDirectory(latest.path)}`);
+  const savepoints = completed.filter((r) => r.kind === 'savepoint').map((r) => snapshotDirectory(r.path!));
+  if (ending.status === 'STOPPED' && !savepoints.includes(ending.savepoint.path)) savepoints.push(ending.savepoint.path);
+  for (const path of savepoints) lines.push(`weir: savepoint written to ${path}`);
+  return lines;
+}
+
+/** A checkpoint record's `path` names its `_metadata` file; users pass the directory around. */
+function snapshotDirectory(metadataPath: string): string {
+  return metadataPath.endsWith(`${sep}_metadata`) ? dirname(metadataPath) : metadataPath;
 }
 
 /**
@@ -83,12 +131,22 @@ export function formatSummary(result: JobExecutionResult): string {
  * its line. Multi-line messages (compiler diagnostics) keep their lines, indented. Ends with a newline.
  */
 export function formatFailure(jobName: string, err: unknown, debug = false): string {
+  const code = codeOf(err);
+  const verb = code === 'WEIR_ERR_JOB_LOAD' ? `cannot load job '${jobName}'` : `job '${jobName}' failed`;
+  // JobExecutionError's message already reads "job '<name>' failed: …"; don't say it twice.
+  return formatError(verb, err, debug, asError(err).message.replace(/^job '.*?' failed: /s, ''));
+}
+
+/**
+ * An error report in the layout of {@link formatFailure} under any headline:
+ * `weir: <headline>: <message>`, `code: <code>`, the indented cause chain (stacks with `debug`).
+ * `message` replaces the top error's message (default: that message). Ends with a newline.
+ * @example formatError("cannot take a savepoint of job 'zones'", err) // weir: cannot take a savepoint of job 'zones': …
+ */
+export function formatError(headline: string, err: unknown, debug = false, message = asError(err).message): string {
   const top = asError(err);
   const code = codeOf(err);
-  // JobExecutionError's message already reads "job '<name>' failed: …"; don't say it twice.
-  const message = top.message.replace(/^job '.*?' failed: /s, '');
-  const verb = code === 'WEIR_ERR_JOB_LOAD' ? `cannot load job '${jobName}'` : `job '${jobName}' failed`;
-  const lines = [`weir: ${verb}: ${indentTail(message, '  ')}`];
+  const lines = [`weir: ${headline}: ${indentTail(message, '  ')}`];
   if (code !== undefined) lines.push(`  code: ${code}`);
   if (debug) pushStack(lines, top, '    ');
   let shown = message;
@@ -114,7 +172,7 @@ export function formatFailure(jobName: string, err: unknown, debug = false): str
 
 /**
  * The exit code for a failure, matched on the error's `code`: `WEIR_ERR_JOB_LOAD` → 3,
- * `WEIR_ERR_CONFIG` → 2, anything else → 1.
+ * `WEIR_ERR_CONFIG`, `WEIR_ERR_RESTORE` and `WEIR_ERR_JOB_LOOKUP` → 2, anything else → 1.
  */
 export function exitCodeFor(err: unknown): ExitCode {
   switch (codeOf(err)) {
@@ -122,6 +180,7 @@ export function exitCodeFor(err: unknown): ExitCode {
       return ExitCode.JOB_LOAD;
     case 'WEIR_ERR_CONFIG':
     case 'WEIR_ERR_RESTORE':
+    case 'WEIR_ERR_JOB_LOOKUP':
       return ExitCode.USAGE;
     default:
       return ExitCode.JOB_FAILED;

@@ -10,7 +10,7 @@ import type { SavepointResult, TriggerSavepoint } from '../../actors/checkpoint-
 import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
 import { checkRestorable } from '../checkpoint/state-assignment.js';
 import type { CompletedCheckpoint } from '../checkpoint/state-handles.js';
-import { decodeError, JobExecutionError } from '../errors.js';
+import { CheckpointError, decodeError, JobExecutionError } from '../errors.js';
 import { CheckpointStats, registerCheckpointStats, unregisterCheckpointStats, type CheckpointRecord } from '../telemetry/checkpoint-metrics.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import { metricsRegistry } from '../telemetry/metrics.js';
@@ -140,17 +140,23 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
 const SAVEPOINT_TIMEOUT_MS = 60 * 60_000;
 
 function createJobControl(system: ActorSystem, jobRef: { address: string; id: string }, jobId: string): JobControl {
-  const triggerSavepoint = async (directory: string): Promise<{ path: string; checkpointId: number }> => {
-    if (!system.isAlive(jobRef)) throw new JobExecutionError(jobId, new Error('the job is not running'));
-    const r = await system.ask<SavepointResult>(jobRef, { t: 'trigger-savepoint', directory } satisfies TriggerSavepoint, SAVEPOINT_TIMEOUT_MS);
+  const notRunning = (): CheckpointError => new CheckpointError('JOB_FAILOVER', `job ${jobId} is not running`);
+  const triggerSavepoint = async (directory: string, stop: boolean): Promise<{ path: string; checkpointId: number }> => {
+    if (!system.isAlive(jobRef)) throw notRunning();
+    const msg: TriggerSavepoint = stop ? { t: 'trigger-savepoint', directory, stop } : { t: 'trigger-savepoint', directory };
+    // A job that stops before answering answers nothing: do not wait for the ask's timeout.
+    const stopped = system.whenStopped(jobRef).then((): never => {
+      throw notRunning();
+    });
+    const r = await Promise.race([system.ask<SavepointResult>(jobRef, msg, SAVEPOINT_TIMEOUT_MS), stopped]);
     if (!r.ok) throw decodeError(r.error);
     return { path: r.path, checkpointId: r.checkpointId };
   };
   return {
     jobId,
-    triggerSavepoint,
+    triggerSavepoint: (directory) => triggerSavepoint(directory, false),
     async stopWithSavepoint(directory) {
-      const r = await triggerSavepoint(directory);
+      const r = await triggerSavepoint(directory, true);
       system.tellSystem(jobRef, { t: 'stop-job' } satisfies StopJob);
       await system.whenStopped(jobRef);
       return r;

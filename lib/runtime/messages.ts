@@ -85,6 +85,8 @@ export interface TriggerCheckpoint {
   id: number;
   ts: number;
   target: SnapshotTarget;
+  /** Stop with savepoint: a source emits nothing after this barrier unless the savepoint is aborted. */
+  stopSources?: true;
 }
 
 /** Coordinator → every subtask: checkpoint `id` completed (Flink's notifyCheckpointComplete). */

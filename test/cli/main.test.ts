@@ -55,3 +55,9 @@ test('an unknown option of run is a usage error (exit 2)', async (t) => {
   t.is(await main(argv('run', 'job.ts', '--bogus'), io), 2);
   t.regex(io.err(), /unknown option '--bogus'/);
 });
+
+test('--help lists the job-control commands', async (t) => {
+  const io = captureIO();
+  t.is(await main(argv('--help'), io), 0);
+  for (const c of ['list [options]', 'savepoint [options] <job> [targetDirectory]', 'stop [options] <job>', 'cancel <job>']) t.true(io.out().includes(c), c);
+});

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { killAll, repoRoot, runNode } from './node-process.js';
 
 // End to end: `node bin/weir.js run <fixture>.ts` against the real environment, as a user runs it.
-const weir = (...args: string[]) => runNode([join(repoRoot, 'bin/weir.js'), ...args]);
-const fixture = (name: string) => join('test/fixtures/cli', name);
 const tmp = mkdtempSync(join(tmpdir(), 'weir-run-'));
+// Jobs register in WEIR_HOME while they run: keep them out of the user's ~/.weir.
+const weir = (...args: string[]) => runNode([join(repoRoot, 'bin/weir.js'), ...args], { env: { WEIR_HOME: join(tmp, 'weir-home') } });
+const fixture = (name: string) => join('test/fixtures/cli', name);
 
 test.after.always(() => {
   killAll();
@@ -54,7 +55,7 @@ test.serial('a map that throws fails the job (exit 1) and stderr names the opera
 
 test.serial('WEIR_DEBUG=1 adds stacks that point at the job .ts file', async (t) => {
   t.timeout(120_000);
-  const r = await runNode([join(repoRoot, 'bin/weir.js'), 'run', fixture('job-fails.ts')], { env: { WEIR_DEBUG: '1' } });
+  const r = await runNode([join(repoRoot, 'bin/weir.js'), 'run', fixture('job-fails.ts')], { env: { WEIR_DEBUG: '1', WEIR_HOME: join(tmp, 'weir-home') } });
   t.is(r.code, 1, r.stderr);
   t.regex(r.stderr, /job-fails\.ts:18:\d+/);
 });

@@ -1,0 +1,41 @@
+/**
+ * `weir cancel <job>`: cancels a running job (Flink's `flink cancel <jobId>`): its subtasks stop
+ * where they are, without a savepoint; what exactly-once sinks had not committed is discarded.
+ * `<job>` is a job id or a unique job name. Answers once the job has stopped; the job's `weir run`
+ * then prints its summary and exits 1 (a cancelled job, as Flink's attached client reports it).
+ * A stop-with-savepoint in progress is overridden.
+ *
+ * Exit codes ({@link ExitCode}): 0 cancelled; 1 the job refused (already ending) or could not be
+ * reached; 2 usage error, or `<job>` names no running job or several (`WEIR_ERR_JOB_LOOKUP`).
+ */
+import type { Command } from 'commander';
+import type { CliIO } from './cli-io.js';
+import { ExitCode } from './exit-codes.js';
+import { describeJob, operateJob } from './job-control-command.js';
+
+/**
+ * Adds the `cancel` sub-command to `program`; its action reports its exit code through `setExitCode`.
+ * @returns the sub-command.
+ */
+export function registerCancelCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
+  return program
+    .command('cancel')
+    .description('cancel a running job, without a savepoint (flink cancel)')
+    .argument('<job>', 'job id or unique job name (see weir list)')
+    .action(async (job: string) => {
+      setExitCode(await cancelCommand(job, io));
+    });
+}
+
+/**
+ * The `cancel` action.
+ * @returns the exit code (see the module doc); never throws.
+ */
+export async function cancelCommand(ref: string, io: CliIO): Promise<ExitCode> {
+  return operateJob(ref, 'cancel', io, async (job, client) => {
+    io.stderr.write(`weir: cancelling job ${describeJob(job)}\n`);
+    await client.cancel();
+    io.stderr.write(`weir: job ${describeJob(job)} cancelled\n`);
+    return ExitCode.OK;
+  });
+}

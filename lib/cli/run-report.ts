@@ -65,7 +65,8 @@ export function formatProgress(jobName: string, p: JobProgress): string {
  *   `FINISHED` `… stopped with a savepoint after <ms> ms` / `… was cancelled after <ms> ms`, with
  *   who did it in parentheses (`weir stop`, `weir cancel`, `SIGINT`, `SIGTERM`);
  * - an aligned table of records in/out per operator;
- * - `weir: output written to <path>` per entry of `result.outputs`;
+ * - `weir: output written to <path>` per entry of `result.outputs`; part files (`part-<i>-<n>.<ext>`)
+ *   of one directory are listed as `weir: output written to <dir>/ (<n> part files)`;
  * - when the job restored or checkpointed: `weir: restored from <path>`, `weir: checkpoints: <n>
  *   completed, <n> failed, <n> restarts` (savepoints count as checkpoints, as in Flink's
  *   numberOfCompletedCheckpoints), `weir: latest checkpoint: <dir>` (the directory to give
@@ -91,7 +92,7 @@ export function formatSummary(result: JobExecutionResult, ending: JobEnding = { 
       `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
     lines.push(render(header), ...rows.map(render));
   }
-  for (const output of result.outputs) lines.push(`weir: output written to ${output}`);
+  for (const output of groupPartFiles(result.outputs)) lines.push(`weir: output written to ${output}`);
   lines.push(...checkpointLines(result, ending));
   const warnings = result.warnings;
   if (warnings.length > 0) {
@@ -206,4 +207,29 @@ function pushStack(lines: string[], err: Error, pad: string): void {
 
 function indentTail(text: string, pad: string): string {
   return text.replace(/\n/g, `\n${pad}`);
+}
+
+/**
+ * Collapses the part files of a directory-mode FileSink (`<dir>/part-<i>-<n>.<ext>`, one per
+ * subtask and checkpoint) into `<dir>/ (<n> part files)`, keeping other outputs as they are, in
+ * first-seen order.
+ */
+export function groupPartFiles(outputs: readonly string[]): string[] {
+  const parts = new Map<string, number>();
+  const out: (string | { dir: string })[] = [];
+  for (const o of outputs) {
+    const m = /^(.*)\/part-\d+-\d+\.[^/]+$/.exec(o);
+    if (m === null) {
+      out.push(o);
+      continue;
+    }
+    const dir = m[1]!;
+    if (!parts.has(dir)) out.push({ dir });
+    parts.set(dir, (parts.get(dir) ?? 0) + 1);
+  }
+  return out.map((o) => {
+    if (typeof o === 'string') return o;
+    const n = parts.get(o.dir)!;
+    return `${o.dir}/ (${n} part file${n === 1 ? '' : 's'})`;
+  });
 }

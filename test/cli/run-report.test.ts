@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ConfigurationError, JobExecutionError, UserFunctionError } from '../../lib/errors.js';
 import { JobLoadError } from '../../lib/cli/job-load-error.js';
-import { createProgressReporter, exitCodeFor, formatError, formatFailure, formatProgress, formatSummary } from '../../lib/cli/run-report.js';
+import { createProgressReporter, exitCodeFor, formatError, formatFailure, formatProgress, formatSummary, groupPartFiles } from '../../lib/cli/run-report.js';
 import { JobLookupError } from '../../lib/cli/job-lookup-error.js';
 import { captureIO } from './capture-io.js';
 
@@ -147,4 +147,9 @@ test('exitCodeFor maps codes: load 3, config and job lookup 2, anything else 1',
   t.is(exitCodeFor(new JobLookupError('zones', 'no running job', [])), 2);
   t.is(exitCodeFor(new JobExecutionError('j', new Error('x'))), 1);
   t.is(exitCodeFor(new TypeError('x')), 1);
+});
+
+test('groupPartFiles lists a directory of part files once, with their count', (t) => {
+  t.deepEqual(groupPartFiles(['/o/tips/part-0-0.csv', '/o/a.csv', '/o/tips/part-1-0.csv', '/o/tips/part-0-1.csv', 'stdout']), ['/o/tips/ (3 part files)', '/o/a.csv', 'stdout']);
+  t.deepEqual(groupPartFiles(['/o/x/part-0-0.ndjson.gz']), ['/o/x/ (1 part file)']);
 });

@@ -479,7 +479,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       if (r !== undefined) return r.then(() => this.processFrom(input, batch, i + 1));
     }
     this.chain.flush();
-    return undefined;
+    // A state backend whose writes fell behind holds back the next input (LevelDB write stall).
+    return this.chain.stateWriteStall();
   }
 
   /** Flushes output once `r` (a possibly async step) has completed. */

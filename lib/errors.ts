@@ -139,6 +139,16 @@ export class RestoreError extends WeirError {
   }
 }
 
+/**
+ * LevelDB failed underneath the LevelDB state backend (open, background write, read, key scan), or
+ * the backend was used after `dispose()`. Code `WEIR_ERR_LEVEL_STATE`; `cause` holds LevelDB's error.
+ */
+export class LevelStateError extends WeirError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WEIR_ERR_LEVEL_STATE', message, options);
+  }
+}
+
 /** Plain-data form of an error, safe to encode with cbor-x across threads and hosts. */
 export interface EncodedError {
   code: string;

@@ -141,6 +141,7 @@ export type { ValueState, ListState, MapState, ReducingState, AggregatingState, 
 export type { OperatorStateStore, OperatorStateSnapshot } from './state/operator-state-store.js';
 export { StateTtlConfig, StateTtlConfigBuilder, UpdateType, StateVisibility, DEFAULT_INCREMENTAL_CLEANUP, type IncrementalCleanupStrategy } from './state/state-ttl-config.js';
 export { HashMapStateBackend, type StateBackend, type HashMapStateBackendOptions, type KeyedStateBackendParams } from './state/state-backend.js';
+export { LevelDBStateBackend, type LevelDBStateBackendOptions } from './state/level/leveldb-state-backend.js';
 export type { KeyedStateBackend, KeyGroupSnapshotPart, RestoredKeyGroup } from './state/keyed-state-backend.js';
 
 // Checkpoints, savepoints, recovery
@@ -198,4 +199,5 @@ export {
   SnapshotFormatError,
   CheckpointError,
   RestoreError,
+  LevelStateError,
 } from './errors.js';

@@ -104,6 +104,8 @@ export class OperatorChain {
   /** Number of input channels per logical input. */
   readonly inputChannelCounts: number[];
   private readonly endedHeadInputs = new Set<1 | 2>();
+  /** Keyed backends that can ask for a pause (see {@link stateWriteStall}). */
+  private readonly stallingBackends: KeyedStateBackend[] = [];
 
   constructor(env: ChainEnvironment) {
     const { vertex } = env;
@@ -146,6 +148,7 @@ export class OperatorChain {
         twoInputs = twoInputAdapters(op, ctx, node, output);
       }
       const member: ChainMember = { node, operator, output, metrics, keyedBackend: ctx?.keyedBackend, operatorStateStore: ctx?.operatorStateStore };
+      if (ctx?.keyedBackend?.writeStall !== undefined) this.stallingBackends.push(ctx.keyedBackend);
       byNode.set(node, member);
       this.members.unshift(member);
     }
@@ -264,6 +267,18 @@ export class OperatorChain {
       m.keyedBackend?.notifyCheckpointAborted(id);
       await m.operator?.notifyCheckpointAborted?.(id);
     }
+  }
+
+  /**
+   * A Promise when a keyed backend asks the subtask to wait before more input (its writes fell
+   * behind; see `KeyedStateBackend.writeStall`), else undefined.
+   */
+  stateWriteStall(): Promise<void> | undefined {
+    for (const b of this.stallingBackends) {
+      const stall = b.writeStall!();
+      if (stall !== undefined) return stall;
+    }
+    return undefined;
   }
 
   /** Opens operators tail to head. */

@@ -35,7 +35,7 @@ import { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, Re
 import { HeapAggregatingState, HeapListState, HeapMapState, HeapReducingState, HeapValueState, type HeapKeyContext } from './heap/heap-states.js';
 import { HeapSnapshotPart, type PinnedState } from './heap/heap-snapshot-part.js';
 import { IncrementalTracker, MAX_DELTA_CHAIN } from './heap/incremental-tracker.js';
-import { decodeKeyGroupPart } from './heap/key-group-part-format.js';
+import { decodeKeyGroupPart } from './key-group-part-format.js';
 import { StateTable, type MapKey } from './heap/state-table.js';
 import { TtlIncrementalCleanup } from './heap/ttl-cleanup.js';
 import { assignToKeyGroup, type KeyGroupRange } from './key-groups.js';

@@ -122,6 +122,13 @@ export interface KeyedStateBackend {
   /** Checkpoint `checkpointId` was aborted: its changes stay pending for the next one. */
   notifyCheckpointAborted(checkpointId: number): void;
 
+  /**
+   * Back-pressure from the backend (LevelDB: the write buffer outran the background writes): a
+   * Promise to await before the next input, or undefined to go on. Optional; checked once per
+   * input batch.
+   */
+  writeStall?(): Promise<void> | undefined;
+
   /** Releases memory, files and handles; the backend is unusable afterwards. */
   dispose(): void | Promise<void>;
 }

@@ -4,7 +4,10 @@
  * returns every record once; the expected output is computed independently with plain loops.
  */
 import test from 'ava';
-import { RestartStrategies, StreamExecutionEnvironment, JobExecutionError } from '../../lib/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LevelDBStateBackend, RestartStrategies, StreamExecutionEnvironment, JobExecutionError } from '../../lib/index.js';
 
 const N = 60_000;
 const KEYS = 7;
@@ -119,3 +122,23 @@ test('restart without checkpointing (strategy set explicitly) reruns from the st
   t.deepEqual([...new Set(result)].sort((a, b) => a - b), expected);
   t.true(result.length >= 100);
 });
+
+for (const incremental of [false, true]) {
+  test(`the LevelDB backend${incremental ? ' (incremental checkpoints)' : ''} recovers the same way`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-level-recovery-'));
+    try {
+      const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+      env.enableCheckpointing(10);
+      env.getCheckpointConfig().setCheckpointStorage(join(dir, 'checkpoints'));
+      env.setStateBackend(new LevelDBStateBackend({ path: join(dir, 'db'), incremental }));
+      env.setRestartStrategy(RestartStrategies.fixedDelayRestart(5, 0));
+      const out = await job(env, [25_000, 50_000]);
+      const a = sorted(out);
+      const b = sorted(runningSums(N));
+      t.is(a.length, b.length);
+      t.true(a.every((x, i) => x === b[i]), 'the collected running sums equal those of a failure-free run');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

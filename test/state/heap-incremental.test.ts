@@ -6,7 +6,7 @@
 import test from 'ava';
 import { ValueStateDescriptor } from '../../lib/state/descriptors.js';
 import { HeapKeyedStateBackend, MAX_DELTA_CHAIN } from '../../lib/state/heap-keyed-state-backend.js';
-import { decodeKeyGroupPart, type KeyGroupPartData } from '../../lib/state/heap/key-group-part-format.js';
+import { decodeKeyGroupPart, type KeyGroupPartData } from '../../lib/state/key-group-part-format.js';
 import { KeyGroupRange, assignToKeyGroup } from '../../lib/state/key-groups.js';
 import type { KeyGroupSnapshotPart } from '../../lib/state/keyed-state-backend.js';
 import { ManualClock } from '../../lib/time/clock.js';

@@ -6,9 +6,9 @@
 import { CheckpointError } from '../../errors.js';
 import type { KeyGroupSnapshotPart } from '../keyed-state-backend.js';
 import { encodeState } from '../state-codec.js';
-import { PART_FORMAT_VERSION, type KeyGroupPartData, type PartStateSection } from './key-group-part-format.js';
+import { PART_FORMAT_VERSION, type KeyGroupPartData, type PartStateSection } from '../key-group-part-format.js';
 import { ABSENT, type MapKey, type StateTable, type UndoLog } from './state-table.js';
-import { cleanStoredEntry } from './ttl-cleanup.js';
+import { cleanStoredEntry } from '../ttl/ttl-states.js';
 
 /** One state's pinned contribution to a part. */
 export interface PinnedState {

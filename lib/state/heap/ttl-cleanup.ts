@@ -9,40 +9,8 @@
 import type { KeyGroupRange } from '../key-groups.js';
 import type { StateKind } from '../descriptors.js';
 import type { Clock } from '../../time/clock.js';
-import { cleanExpiredList, cleanExpiredValue, ttlRawKind } from '../ttl/ttl-states.js';
-import { isExpired, type TtlValue } from '../ttl/ttl-value.js';
+import { cleanStoredEntry } from '../ttl/ttl-states.js';
 import type { MapKey, StateTable } from './state-table.js';
-
-/**
- * Cleans one stored heap entry of a TTL state of kind `kind` at `now` (epoch ms): `undefined`
- * when everything in it expired, the same value when nothing did, else a cleaned copy (list
- * elements / map entries that expired are left out).
- */
-export function cleanStoredEntry(kind: StateKind, stored: unknown, ttl: number, now: number): unknown {
-  switch (ttlRawKind(kind)) {
-    case 'value':
-      return cleanExpiredValue(stored as TtlValue<unknown>, ttl, now);
-    case 'list':
-      return cleanExpiredList(stored as TtlValue<unknown>[], ttl, now);
-    case 'map': {
-      const m = stored as Map<MapKey, [unknown, TtlValue<unknown>]>;
-      let out: Map<MapKey, [unknown, TtlValue<unknown>]> | undefined;
-      for (const [k, e] of m) {
-        if (isExpired(e[1].lastAccessTimestamp, ttl, now)) {
-          if (out === undefined) {
-            out = new Map();
-            for (const [k2, e2] of m) {
-              if (k2 === k) break;
-              out.set(k2, e2);
-            }
-          }
-        } else out?.set(k, e);
-      }
-      if (out === undefined) return m.size === 0 ? undefined : m;
-      return out.size === 0 ? undefined : out;
-    }
-  }
-}
 
 /**
  * Heap incremental cleanup of one TTL state: a lazy cursor over all entries of the table, key

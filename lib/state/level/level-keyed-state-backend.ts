@@ -21,7 +21,7 @@ import { rmSync } from 'node:fs';
 import { ConfigurationError, RestoreError, SnapshotFormatError } from '../../errors.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor, type StateKind } from '../descriptors.js';
-import { decodeKeyGroupPart, type KeyGroupPartData } from '../heap/key-group-part-format.js';
+import { decodeKeyGroupPart, type KeyGroupPartData } from '../key-group-part-format.js';
 import { assignToKeyGroup, type KeyGroupRange } from '../key-groups.js';
 import { keyToMapKey, mapKeyToKey } from '../key-hash.js';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../keyed-state.js';

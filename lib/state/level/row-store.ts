@@ -25,7 +25,9 @@
  * @see org.apache.flink.contrib.streaming.state.RocksDBWriteBatchWrapper
  */
 import { Level } from 'level';
-import { ConfigurationError, WeirError } from '../../errors.js';
+import { ConfigurationError, LevelStateError } from '../../errors.js';
+
+export { LevelStateError };
 import { latin1Bytes } from './key-codec.js';
 
 /** A frozen (immutable) or active layer of the write buffer. */
@@ -59,15 +61,6 @@ export interface RowStoreOptions {
 /** Per-entry bookkeeping bytes of a `Map` entry, for the buffer's size accounting. */
 const ENTRY_OVERHEAD = 48;
 
-/**
- * LevelDB failed underneath the LevelDB state backend (open, background write, read, key scan), or
- * the backend was used after `dispose()`. Code `WEIR_ERR_LEVEL_STATE`; `cause` holds LevelDB's error.
- */
-export class LevelStateError extends WeirError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('WEIR_ERR_LEVEL_STATE', message, options);
-  }
-}
 
 /**
  * The write buffer, read cache and LevelDB database of one keyed backend (see the module comment).

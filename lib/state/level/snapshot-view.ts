@@ -22,8 +22,8 @@
 import type { Level } from 'level';
 import { CheckpointError } from '../../errors.js';
 import type { StateKind } from '../descriptors.js';
-import { PART_FORMAT_VERSION, type KeyGroupPartData, type PartStateSection } from '../heap/key-group-part-format.js';
-import { cleanStoredEntry } from '../heap/ttl-cleanup.js';
+import { PART_FORMAT_VERSION, type KeyGroupPartData, type PartStateSection } from '../key-group-part-format.js';
+import { cleanStoredEntry } from '../ttl/ttl-states.js';
 import { decodeKey, latin1Bytes, latin1String, prefixEnd, rowKeyGroup, rowPrefix, rowStateId, skipKey, splitKeys, type MapKey } from './key-codec.js';
 import type { StoreCapture } from './row-store.js';
 import { decodeList, decodeValue } from './value-codec.js';

@@ -101,3 +101,34 @@ export function cleanExpiredList(stored: readonly TtlValue<unknown>[], ttl: numb
   if (kept === undefined) return stored.length === 0 ? undefined : stored;
   return kept.length === 0 ? undefined : kept;
 }
+
+/**
+ * Cleans one stored entry (as a backend stores it: map state as a Map of `[userKey, TtlValue]`) of a TTL state of kind `kind` at `now` (epoch ms): `undefined`
+ * when everything in it expired, the same value when nothing did, else a cleaned copy (list
+ * elements / map entries that expired are left out).
+ */
+export function cleanStoredEntry(kind: StateKind, stored: unknown, ttl: number, now: number): unknown {
+  switch (ttlRawKind(kind)) {
+    case 'value':
+      return cleanExpiredValue(stored as TtlValue<unknown>, ttl, now);
+    case 'list':
+      return cleanExpiredList(stored as TtlValue<unknown>[], ttl, now);
+    case 'map': {
+      const m = stored as Map<string | number | bigint | boolean, [unknown, TtlValue<unknown>]>;
+      let out: Map<string | number | bigint | boolean, [unknown, TtlValue<unknown>]> | undefined;
+      for (const [k, e] of m) {
+        if (isExpired(e[1].lastAccessTimestamp, ttl, now)) {
+          if (out === undefined) {
+            out = new Map();
+            for (const [k2, e2] of m) {
+              if (k2 === k) break;
+              out.set(k2, e2);
+            }
+          }
+        } else out?.set(k, e);
+      }
+      if (out === undefined) return m.size === 0 ? undefined : m;
+      return out.size === 0 ? undefined : out;
+    }
+  }
+}

@@ -19,10 +19,10 @@
  *   else the whole timer data of the key group (small), replacing the base's.
  * - `stored` is the value as the heap table stores it (for TTL states, the `TtlValue` layout).
  */
-import { SnapshotFormatError } from '../../errors.js';
-import type { StateKind } from '../descriptors.js';
-import { decodeState } from '../state-codec.js';
-import type { MapKey } from './state-table.js';
+import { SnapshotFormatError } from '../errors.js';
+import type { StateKind } from './descriptors.js';
+import { decodeState } from './state-codec.js';
+import type { MapKey } from './heap/state-table.js';
 
 /** Version of the part format. */
 export const PART_FORMAT_VERSION = 2;

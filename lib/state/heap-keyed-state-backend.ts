@@ -29,6 +29,7 @@
  * @see org.apache.flink.runtime.state.heap.HeapKeyedStateBackend
  * @see org.apache.flink.runtime.state.heap.CopyOnWriteStateMap
  */
+import { AbstractKeyedStateBackend } from './abstract-keyed-state-backend.js';
 import { ConfigurationError, RestoreError, SnapshotFormatError } from '../errors.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor, type StateKind } from './descriptors.js';
@@ -69,7 +70,7 @@ interface RestoredGroup {
  * const parts = backend.snapshot(7, { incremental: true }); // at the barrier
  * const bytes = parts.map((p) => p.materialize()); // later, asynchronously
  */
-export class HeapKeyedStateBackend implements KeyedStateBackend, HeapKeyContext {
+export class HeapKeyedStateBackend extends AbstractKeyedStateBackend implements KeyedStateBackend, HeapKeyContext {
   /** The key as the user returned it. */
   currentKey: unknown = undefined;
   /** Normalised key used in tables. */
@@ -99,6 +100,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, HeapKeyContext 
     readonly keyGroupRange: KeyGroupRange,
     private readonly clock: Clock = systemClock,
   ) {
+    super();
     this.tracker = new IncrementalTracker(maxParallelism, keyGroupRange);
   }
 
@@ -111,44 +113,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, HeapKeyContext 
     this.currentMapKey = keyToMapKey(key);
     this.currentKeyGroup = assignToKeyGroup(key, this.maxParallelism);
     if (this.keyListeners !== undefined) for (const l of this.keyListeners) l();
-  }
-
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name was registered for another kind or TTL setting. */
-  getState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.getOrCreate(d) as ValueState<T>;
-  }
-
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name was registered for another kind or TTL setting. */
-  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.getOrCreate(d) as ListState<T>;
-  }
-
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name was registered for another kind or TTL setting. */
-  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.getOrCreate(d as StateDescriptor<unknown>) as MapState<K, V>;
-  }
-
-  /** @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name was registered for another kind or TTL setting. */
-  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getOrCreate(d) as ReducingState<T>;
-  }
-
-  /**
-   * Aggregating state (Flink's `getAggregatingState`): `add` folds inputs into the key's
-   * accumulator, `get` returns `getResult(acc)` or `null` when the key has none.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name was registered for another kind or TTL setting.
-   */
-  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.getOrCreate(d as StateDescriptor<unknown>) as AggregatingState<IN, OUT>;
-  }
-
-  /**
-   * The state object for any descriptor kind.
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an unknown kind or a name registered for another kind.
-   * @throws RestoreError (`WEIR_ERR_RESTORE`) when restored state of that name has another kind or TTL setting.
-   */
-  getStateByDescriptor(d: StateDescriptor<unknown>): AnyKeyedState {
-    return this.getOrCreate(d);
   }
 
   /**
@@ -392,7 +356,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend, HeapKeyContext 
     return out;
   }
 
-  private getOrCreate(d: StateDescriptor<unknown>): AnyKeyedState {
+  protected getOrCreate(d: StateDescriptor<unknown>): AnyKeyedState {
     const existing = this.registered.get(d.name);
     const ttl = d.ttlConfig;
     if (existing !== undefined) {

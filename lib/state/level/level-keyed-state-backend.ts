@@ -17,6 +17,7 @@
  *
  * @see org.apache.flink.contrib.streaming.state.RocksDBKeyedStateBackend
  */
+import { AbstractKeyedStateBackend } from '../abstract-keyed-state-backend.js';
 import { rmSync } from 'node:fs';
 import { ConfigurationError, RestoreError, SnapshotFormatError } from '../../errors.js';
 import { systemClock, type Clock } from '../../time/clock.js';
@@ -78,7 +79,7 @@ interface StateEntry {
  * backend.notifyCheckpointComplete(1);
  * await backend.dispose();
  */
-export class LevelKeyedStateBackend implements KeyedStateBackend, StateScope {
+export class LevelKeyedStateBackend extends AbstractKeyedStateBackend implements KeyedStateBackend, StateScope {
   /** The key as the user returned it. */
   currentKey: unknown = undefined;
   /** Normalised key. */
@@ -115,6 +116,7 @@ export class LevelKeyedStateBackend implements KeyedStateBackend, StateScope {
     readonly keyGroupRange: KeyGroupRange,
     private readonly settings: LevelKeyedStateBackendSettings,
   ) {
+    super();
     this.clock = settings.clock ?? systemClock;
     this.store = new RowStore(settings);
     this.tracker = settings.incremental ? new ChangeTracker(settings.maxTrackedRows, settings.maxDeltasPerChain) : undefined;
@@ -143,47 +145,6 @@ export class LevelKeyedStateBackend implements KeyedStateBackend, StateScope {
     const kg = this.currentKeyGroup;
     const prefix = e.prefixes[kg] ?? (e.prefixes[kg] = rowPrefix(stateId, kg));
     return prefix + (this.currentEncoded ?? (this.currentEncoded = encodeKey(this.currentMapKey)));
-  }
-
-  /** @throws ConfigurationError / RestoreError as {@link getStateByDescriptor}. */
-  getState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.getOrCreate(d) as ValueState<T>;
-  }
-
-  /** @throws ConfigurationError / RestoreError as {@link getStateByDescriptor}. */
-  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.getOrCreate(d) as ListState<T>;
-  }
-
-  /** @throws ConfigurationError / RestoreError as {@link getStateByDescriptor}. */
-  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.getOrCreate(d as StateDescriptor<unknown>) as MapState<K, V>;
-  }
-
-  /** @throws ConfigurationError / RestoreError as {@link getStateByDescriptor}. */
-  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getOrCreate(d) as ReducingState<T>;
-  }
-
-  /** @throws ConfigurationError / RestoreError as {@link getStateByDescriptor}. */
-  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.getOrCreate(d as StateDescriptor<unknown>) as AggregatingState<IN, OUT>;
-  }
-
-  /**
-   * The state object for any descriptor kind (with TTL when the descriptor has a TTL config).
-   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an unknown kind, or a name asked for before
-   *   as another kind or with another TTL setting.
-   * @throws RestoreError (`WEIR_ERR_RESTORE`) when restored state of that name has another kind or
-   *   TTL setting.
-   */
-  getStateByDescriptor(d: StateDescriptor<unknown>): AnyKeyedState {
-    if (d instanceof ValueStateDescriptor) return this.getState(d);
-    if (d instanceof ListStateDescriptor) return this.getListState(d);
-    if (d instanceof MapStateDescriptor) return this.getMapState(d as MapStateDescriptor<unknown, unknown>);
-    if (d instanceof ReducingStateDescriptor) return this.getReducingState(d);
-    if (d instanceof AggregatingStateDescriptor) return this.getAggregatingState(d as AggregatingStateDescriptor<unknown, unknown, unknown>);
-    throw new ConfigurationError(`unsupported state descriptor kind '${d.kind}' for '${d.name}'`);
   }
 
   /**
@@ -488,7 +449,7 @@ export class LevelKeyedStateBackend implements KeyedStateBackend, StateScope {
    * @throws ConfigurationError (`WEIR_ERR_CONFIG`) when the name is in use for another kind or TTL setting.
    * @throws RestoreError (`WEIR_ERR_RESTORE`) when restored state of that name has another kind or TTL setting.
    */
-  private getOrCreate(d: StateDescriptor<unknown>): AnyKeyedState {
+  protected getOrCreate(d: StateDescriptor<unknown>): AnyKeyedState {
     const ttl = d.ttlConfig;
     let e = this.states.get(d.name);
     if (e !== undefined) {

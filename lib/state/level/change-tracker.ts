@@ -15,6 +15,8 @@
  * Memory is bounded: beyond `maxTrackedRows` tracked row keys, the key group with the most changes
  * stops being tracked and is written as a full part until a checkpoint with that full part
  * completes (when most of a key group changed, its full part costs about what a delta would).
+ * Tracking of such a key group resumes right after the first snapshot that writes it full, so
+ * that when that checkpoint completes every later change is known again.
  *
  * @see org.apache.flink.contrib.streaming.state.snapshot.RocksIncrementalSnapshotStrategy
  */
@@ -61,8 +63,12 @@ export class ChangeTracker {
   private baseId: number | undefined;
   /** Chains of the base checkpoint: key group → deltas after its full part. */
   private baseChains = new Map<number, number>();
-  /** Untracked key groups, written full until a base with their full part completes: kg → first snapshot seq that may clear it. */
-  private readonly forceFull = new Map<number, number>();
+  /**
+   * Untracked key groups, written full until a base with their full part completes. `resumedAt`:
+   * the snapshot (seq) after which its rows are tracked again (set by the first full part); a base
+   * at or after it clears the entry.
+   */
+  private readonly forceFull = new Map<number, { resumedAt: number | undefined }>();
   private seq = 0;
   private tracked = 0;
 
@@ -90,7 +96,8 @@ export class ChangeTracker {
   rowChanged(kg: number, rowKey: string): void {
     let s = this.current.get(kg);
     if (s === undefined) this.current.set(kg, (s = new Set()));
-    if (this.forceFull.has(kg)) return; // only "changed" matters: it is written full
+    // Untracked (only "changed" matters: it is written full) until tracking resumes.
+    if (this.forceFull.get(kg)?.resumedAt === undefined && this.forceFull.has(kg)) return;
     const before = s.size;
     s.add(rowKey);
     if (s.size !== before && ++this.tracked > this.maxTrackedRows) this.shed();
@@ -124,7 +131,10 @@ export class ChangeTracker {
       for (const kg of this.forceFull.keys()) changedKgs.add(kg);
       for (const kg of [...changedKgs].sort((a, b) => a - b)) {
         const chain = this.baseChains.get(kg);
-        if (this.baseId === undefined || chain === undefined || chain >= this.maxDeltas || this.forceFull.has(kg)) {
+        const forced = this.forceFull.get(kg);
+        if (this.baseId === undefined || chain === undefined || chain >= this.maxDeltas || forced !== undefined) {
+          // This full part holds every change so far: track the ones after it.
+          if (forced !== undefined && forced.resumedAt === undefined) forced.resumedAt = seq;
           planned.push({ keyGroup: kg, kind: 'full' });
           chains.set(kg, 0);
           fulls.add(kg);
@@ -154,8 +164,9 @@ export class ChangeTracker {
     this.baseId = checkpointId;
     this.baseChains = p.chains;
     for (const kg of p.fulls) {
-      const forcedAt = this.forceFull.get(kg);
-      if (forcedAt !== undefined && forcedAt <= p.seq) this.forceFull.delete(kg);
+      const resumedAt = this.forceFull.get(kg)?.resumedAt;
+      // Changes after p's snapshot are tracked (since resumedAt ≤ p.seq): deltas on p are complete.
+      if (resumedAt !== undefined && resumedAt <= p.seq) this.forceFull.delete(kg);
     }
     for (const d of this.pending.splice(0, i + 1)) for (const s of d.epoch.values()) this.tracked -= s.size;
   }
@@ -180,7 +191,7 @@ export class ChangeTracker {
   private shed(): void {
     const counts = new Map<number, number>();
     const add = (m: Map<number, Set<string>>): void => {
-      for (const [kg, s] of m) if (!this.forceFull.has(kg)) counts.set(kg, (counts.get(kg) ?? 0) + s.size);
+      for (const [kg, s] of m) if (this.forceFull.get(kg)?.resumedAt !== undefined || !this.forceFull.has(kg)) counts.set(kg, (counts.get(kg) ?? 0) + s.size);
     };
     add(this.current);
     for (const p of this.pending) add(p.epoch);
@@ -193,7 +204,8 @@ export class ChangeTracker {
       }
     }
     if (worst < 0) return;
-    this.forceFull.set(worst, this.seq + 1);
+    // Stop tracking it; the next snapshot writes it full (and resumes tracking after itself).
+    this.forceFull.set(worst, { resumedAt: undefined });
     // Sets of closed epochs may be held by snapshots being materialized: replace them, never clear.
     if (this.current.has(worst)) this.current.set(worst, new Set());
     for (const p of this.pending) if (p.epoch.has(worst)) p.epoch.set(worst, new Set());

@@ -89,7 +89,9 @@ export class KeyGroupActor extends Actor<KeyGroupMessage> {
       } else {
         const payload = await part.materialize();
         const handle = await writeKeyGroupPart(msg.target, this.uid, this.keyGroup, payload, msg.incremental && msg.target.kind === 'checkpoint');
-        bytes = 'inline' in handle ? handle.inline.length : handle.size;
+        // Bytes this part adds to storage: a file, or (in memory) the inline bytes; an inline part of
+        // file storage is counted with the metadata file that holds it.
+        bytes = 'inline' in handle ? (msg.target.directory === undefined ? handle.inline.length : 0) : handle.size;
         if (part.kind === 'full') chain = [handle];
         else {
           if (part.baseCheckpointId !== this.completedId) throw new Error(`key group ${this.keyGroup}: delta based on checkpoint ${String(part.baseCheckpointId)} but the last completed chain is of checkpoint ${this.completedId}`);

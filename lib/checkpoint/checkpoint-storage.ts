@@ -7,9 +7,9 @@
  *     <root>/<jobId>/shared/<uid>/<kg>-<id>.part parts of incremental checkpoints (shared by later ones)
  *     <savepointDir>/savepoint-<jobId>-<id>/…    savepoints: self-contained, relocatable
  *
- * Every part and metadata file is framed (snapshot-format.ts: version + SHA-256). Parts smaller than
- * the inline threshold (20 KiB, Flink's `state.storage.fs.memory-threshold`) are kept inside the
- * metadata instead of in files. Paths in `_metadata` are relative to its directory, so a savepoint
+ * Every part and metadata file is framed (snapshot-format.ts: version + SHA-256). Parts of full
+ * checkpoints smaller than the inline threshold (20 KiB, Flink's `state.storage.fs.memory-threshold`)
+ * are kept inside the metadata instead of in files; incremental parts are always files. Paths in `_metadata` are relative to its directory, so a savepoint
  * can be moved.
  */
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -53,7 +53,9 @@ export function savepointTarget(savepointDir: string, jobId: string, id: number)
  */
 export async function writeKeyGroupPart(target: SnapshotTarget, uid: string, keyGroup: number, payload: Uint8Array, shared: boolean): Promise<StreamStateHandle> {
   const framed = frame(FrameKind.keyGroup, payload);
-  if (target.directory === undefined || framed.length < target.inlineThresholdBytes) return { inline: framed };
+  // Shared (incremental) parts are files even when small: inlined, every later checkpoint's
+  // metadata would repeat them for as long as they stay in a chain.
+  if (target.directory === undefined || (!shared && framed.length < target.inlineThresholdBytes)) return { inline: framed };
   const dir = shared && target.sharedDirectory !== undefined ? join(target.sharedDirectory, safeName(uid)) : join(target.directory, safeName(uid));
   const file = join(dir, shared ? `${keyGroup}-${target.checkpointId}.part` : `${keyGroup}.part`);
   await mkdir(dir, { recursive: true });

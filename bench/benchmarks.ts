@@ -8,6 +8,7 @@ import { DEFAULT_KEY_COUNT, DEFAULT_RECORDS_PER_MS } from './generator-source.js
 import { DEFAULT_DURATION_S, DEFAULT_LATENCY_PARALLELISMS, DEFAULT_RATE, DEFAULT_SETTLE_S } from './latency.js';
 import { DEFAULT_WATERMARK_INTERVAL_MS, runChainedWeir, runKeyedSumWeir, runWindowAggWeir, WINDOW_SIZE_MS, type ChainedResult, type KeyedSumResult, type WindowAggResult } from './pipelines.js';
 import { runChainedPlain, runKeyedSumPlain, runWindowAggPlain } from './plain-loops.js';
+import { BACKEND_KINDS, DEFAULT_STATE_KEYS, type BackendKind } from './keyed-state-job.js';
 
 /** Settings of one `npm run bench` that individual benchmarks read (see `run.ts` for the flags). */
 export interface BenchSettings {
@@ -20,8 +21,12 @@ export interface BenchSettings {
    * object-migrating) change to the first measured run.
    */
   warmupRecords: number | undefined;
-  /** `--runs`: measured runs per benchmark (per rate and parallelism for latency). */
-  runs: number;
+  /**
+   * `--runs`: measured runs per benchmark (per rate and parallelism for latency; per backend for the
+   * checkpoint benchmarks); undefined = each benchmark's default ({@link DEFAULT_RUNS}, or
+   * {@link CheckpointBenchmark.defaultRuns}).
+   */
+  runs: number | undefined;
   /** `--records-per-ms`: event-time density of the window benchmark. */
   recordsPerMs: number;
   /** `--watermark-interval`: the window benchmark's autoWatermarkInterval, ms. */
@@ -36,13 +41,24 @@ export interface BenchSettings {
   latencyWarmupS: number;
   /** `--parallelism`: parallelisms of the latency job. */
   latencyParallelisms: readonly number[];
+  /** `--keys`: distinct keys of the checkpoint benchmarks' state. */
+  keys: number;
+  /** `--checkpoint-interval`: checkpoint interval of the checkpoint benchmarks, ms. */
+  checkpointIntervalMs: number;
+  /** `--backend`: state backends the checkpoint benchmarks measure. */
+  backends: readonly BackendKind[];
+  /** `--keyed-parallelism`: parallelism of the checkpoint benchmarks' keyed operator and sink. */
+  keyedParallelism: number;
 }
+
+/** Measured runs of the throughput and latency benchmarks when `--runs` is not given. */
+export const DEFAULT_RUNS = 3;
 
 /** The settings when no flag is given. */
 export const DEFAULT_SETTINGS: BenchSettings = {
   records: undefined,
   warmupRecords: undefined,
-  runs: 3,
+  runs: undefined,
   recordsPerMs: DEFAULT_RECORDS_PER_MS,
   watermarkIntervalMs: DEFAULT_WATERMARK_INTERVAL_MS,
   rates: [DEFAULT_RATE],
@@ -50,6 +66,10 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   settleS: DEFAULT_SETTLE_S,
   latencyWarmupS: 1,
   latencyParallelisms: DEFAULT_LATENCY_PARALLELISMS,
+  keys: DEFAULT_STATE_KEYS,
+  checkpointIntervalMs: 1000,
+  backends: BACKEND_KINDS,
+  keyedParallelism: 1,
 };
 
 /** One throughput benchmark: a Weir job, its plain-loop equivalent and how to compare their results. */
@@ -87,8 +107,20 @@ export interface LatencyBenchmark {
   readonly title: string;
 }
 
+/** A checkpoint benchmark (checkpoint-benchmarks.ts), driven by `run.ts` from its settings. */
+export interface CheckpointBenchmark {
+  readonly kind: 'checkpoint-overhead' | 'recovery-time';
+  readonly name: string;
+  readonly title: string;
+  /**
+   * Runs per backend when `--runs` is not given: 1, since one LevelDB round takes tens of seconds
+   * here and each checkpointed run already yields a distribution of checkpoints.
+   */
+  readonly defaultRuns: number;
+}
+
 /** Any benchmark `--only` can select. */
-export type AnyBenchmark = Benchmark<unknown> | LatencyBenchmark;
+export type AnyBenchmark = Benchmark<unknown> | LatencyBenchmark | CheckpointBenchmark;
 
 /** A Weir run produced a different result from the plain loop (or the plain loop from its closed form). */
 export class BenchmarkCheckError extends Error {
@@ -190,5 +222,21 @@ export const latencyBenchmark: LatencyBenchmark = {
   title: 'latency: rate-limited source → map → keyBy → process(ValueState) → sink',
 };
 
+/** source → keyBy → process(ValueState count) → sink over 1M keys, without and with 1 s exactly-once checkpoints, per state backend. */
+export const checkpointOverheadBenchmark: CheckpointBenchmark = {
+  kind: 'checkpoint-overhead',
+  name: 'checkpoint-overhead',
+  title: 'checkpoint overhead: sequence source → keyBy → process(ValueState count) → sink',
+  defaultRuns: 1,
+};
+
+/** The same job with one failure after a checkpoint holding every key: time from the failure to the first output after the restart. */
+export const recoveryTimeBenchmark: CheckpointBenchmark = {
+  kind: 'recovery-time',
+  name: 'recovery-time',
+  title: 'recovery time: one failure in the keyed function after a checkpoint of every key',
+  defaultRuns: 1,
+};
+
 /** Every benchmark, in the order they run. */
-export const benchmarks: readonly AnyBenchmark[] = [chainedBenchmark, keyedSumBenchmark, windowAggBenchmark, latencyBenchmark];
+export const benchmarks: readonly AnyBenchmark[] = [chainedBenchmark, keyedSumBenchmark, windowAggBenchmark, latencyBenchmark, checkpointOverheadBenchmark, recoveryTimeBenchmark];

@@ -7,6 +7,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatBytes, type CheckpointOverheadReport, type RecoveryReport } from './checkpoint-benchmarks.js';
 
 /** The machine the figures were measured on. */
 export interface MachineInfo {
@@ -109,7 +110,7 @@ export interface LatencyReport {
 }
 
 /** One benchmark's entry in the results. */
-export type BenchmarkReport = ThroughputReport | LatencyReport;
+export type BenchmarkReport = ThroughputReport | LatencyReport | CheckpointOverheadReport | RecoveryReport;
 
 /** The JSON file's content. */
 export interface ResultsFile {
@@ -196,6 +197,10 @@ export function formatTable(machine: MachineInfo, reports: readonly BenchmarkRep
     lines.push(...throughput.map((r) => formatRow(r, width)));
     lines.push('(median of the measured runs; records/s = source records / wall time; cores used = process CPU time / wall time of the Weir runs)');
   }
+  for (const r of reports) {
+    if (r.kind === 'checkpoint-overhead') lines.push(...formatCheckpointOverhead(r));
+    if (r.kind === 'recovery-time') lines.push(...formatRecovery(r));
+  }
   for (const l of latency) {
     lines.push(
       `${l.title}, ${l.durationS} s measured per run after ${l.settleS} s settling (start-up max = max latency while settling); ` +
@@ -205,6 +210,92 @@ export function formatTable(machine: MachineInfo, reports: readonly BenchmarkRep
     lines.push('(median over the measured runs of each figure; achieved = records / (last arrival − source start); cores used = process CPU time / wall time, ~1 whenever the source waits in setImmediate turns)');
   }
   return lines.join('\n');
+}
+
+/** Cells padded to the widths of `widths` (left-aligned first cell, right-aligned others), joined by two spaces. */
+function columns(cells: readonly string[], widths: readonly number[]): string {
+  return '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+/** A header row and data rows in aligned columns. */
+function grid(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [columns(header, widths), ...rows.map((r) => columns(r, widths))];
+}
+
+/** The `checkpoint-overhead` lines: a title, one row per backend, a legend. */
+export function formatCheckpointOverhead(r: CheckpointOverheadReport): string[] {
+  const lines = [
+    `${r.title}: ${r.keys.toLocaleString('en-US')} keys, keyed parallelism ${r.keyedParallelism}, EXACTLY_ONCE checkpoints every ${r.checkpointIntervalMs} ms to file storage (temp dir)`,
+  ];
+  const ms = (x: number): string => (x < 10 ? x.toFixed(1) : x.toFixed(0));
+  lines.push(
+    ...grid(
+      ['backend', 'records', 'no ckpt /s', 'ckpt /s', 'ratio', 'ckpts', 'duration p50/max ms', 'size p50/max', 'sync p50/max ms', 'async p50/max ms', 'align max ms', 'retained', 'keys in last ckpt', 'cores none/ckpt'],
+      r.rows.map((row) => {
+        const c = row.checkpointed.median;
+        return [
+          row.backend,
+          row.records.toLocaleString('en-US'),
+          formatRate(row.none.medianRecordsPerSec),
+          formatRate(row.checkpointed.medianRecordsPerSec),
+          row.roundRatios.length > 1 ? `${row.ratio.toFixed(2)} (${Math.min(...row.roundRatios).toFixed(2)}–${Math.max(...row.roundRatios).toFixed(2)})` : row.ratio.toFixed(2),
+          `${c.completed}${c.failed > 0 ? ` (${c.failed} failed)` : ''}`,
+          `${ms(c.durationP50Ms)} / ${ms(c.durationMaxMs)}`,
+          `${formatBytes(c.sizeP50Bytes)} / ${formatBytes(c.sizeMaxBytes)}`,
+          `${c.syncP50Ms.toFixed(1)} / ${c.syncMaxMs.toFixed(1)}`,
+          `${ms(c.asyncP50Ms)} / ${ms(c.asyncMaxMs)}`,
+          c.alignmentMaxMs.toFixed(1),
+          formatBytes(c.retainedBytes),
+          c.lastCheckpointKeys.toLocaleString('en-US'),
+          `${row.none.medianCoresUsed.toFixed(2)} / ${row.checkpointed.medianCoresUsed.toFixed(2)}`,
+        ];
+      }),
+    ),
+  );
+  for (const f of r.failures) lines.push(`  ${f.backend}: CHECK FAILED: ${f.message}`);
+  lines.push(
+    '  (records/s = source records / wall time, median over runs; ratio = with / without checkpoints in the same round, median (min–max) over rounds; per checkpoint: duration = trigger to completion, size = bytes written, ' +
+      'sync = longest synchronous phase of a subtask (its processing stopped), async = longest asynchronous phase; p50 / max over the checkpoints of a run, median over runs; ' +
+      'leveldb-incremental shares the leveldb run without checkpoints)',
+  );
+  return lines;
+}
+
+/** The `recovery-time` lines: a title, one row per backend, a legend. */
+export function formatRecovery(r: RecoveryReport): string[] {
+  const lines = [
+    `${r.title}: ${r.keys.toLocaleString('en-US')} keys, keyed parallelism ${r.keyedParallelism}, checkpoints every ${r.checkpointIntervalMs} ms, restart delay 0; ms after the failure was thrown`,
+  ];
+  lines.push(
+    ...grid(
+      ['backend', 'first output', 'restart decided', 'old attempt stopped', 'new attempt spawned', 'state restored', 'restored keys', 'restored size', 'parts', 'read back: parts ms', 'decode ms', 'replayed records'],
+      r.rows.map((row) => {
+        const m = row.median;
+        return [
+          row.backend,
+          m.firstOutputMs.toFixed(1),
+          m.restartDecidedMs.toFixed(1),
+          m.oldAttemptStoppedMs.toFixed(1),
+          m.newAttemptStartedMs.toFixed(1),
+          m.stateRestoredMs.toFixed(1),
+          m.restoredKeys.toLocaleString('en-US'),
+          formatBytes(m.restoredBytes),
+          String(m.restoredParts),
+          m.readPartsMs.toFixed(0),
+          m.decodeMs.toFixed(0),
+          Math.round(m.replayedRecords).toLocaleString('en-US'),
+        ];
+      }),
+    ),
+  );
+  for (const f of r.failures) lines.push(`  ${f.backend}: CHECK FAILED: ${f.message}`);
+  lines.push(
+    '  (median over runs; milestones cumulative from the throw: restart decided = job actor supervision decision, old attempt stopped = old subtasks closed, ' +
+      'new attempt spawned = first new subtask actor, state restored = keyed function opened after its backend restored, first output = first record of a restarted sink; ' +
+      `read back = the restored checkpoint read again outside the job, the runtime's read path (page cache warm); the job is cancelled ${r.recordsAfterRestart.toLocaleString('en-US')} records after the restart)`,
+  );
+  return lines;
 }
 
 /** Local date as `YYYY-MM-DD`. */

@@ -1,15 +1,18 @@
 /**
  * `npm run bench [-- options]`: runs each throughput benchmark once on a smaller input to warm up,
- * then R times, checks every Weir result against the plain loop's, and runs the latency benchmark
- * at each requested rate and parallelism; prints a table of medians on stdout (progress goes to
- * stderr) and writes a JSON copy to `bench/results/`. Exits with 1 when a check fails, 2 on bad
- * arguments.
+ * then R times, checks every Weir result against the plain loop's, runs the latency benchmark
+ * at each requested rate and parallelism, and the checkpoint benchmarks (checkpoint overhead and
+ * recovery time) per state backend; prints a table of medians on stdout (progress goes to
+ * stderr) and writes a JSON copy to `bench/results/`. Exits with 1 when a check fails (writing
+ * nothing), 2 on bad arguments.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchmarks, DEFAULT_SETTINGS, type AnyBenchmark, type Benchmark, type BenchSettings, type LatencyBenchmark } from './benchmarks.js';
+import { benchmarks, DEFAULT_RUNS, DEFAULT_SETTINGS, type AnyBenchmark, type Benchmark, type BenchSettings, type CheckpointBenchmark, type LatencyBenchmark } from './benchmarks.js';
+import { DEFAULT_OVERHEAD_RECORDS, runCheckpointOverhead, runRecoveryTime, type CheckpointBenchSettings } from './checkpoint-benchmarks.js';
+import { BACKEND_KINDS, type BackendKind } from './keyed-state-job.js';
 import { runLatencyFloor, runLatencyWeir, settleRecords, totalRecords, type LatencyRun } from './latency.js';
 import { collectGarbage, median, measure } from './measure.js';
 import {
@@ -42,7 +45,7 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [options]
   --only NAME              run only this benchmark (repeatable): ${benchmarks.map((b) => b.name).join(', ')}
-  --runs R                 measured runs per benchmark (latency: per rate and parallelism), median reported (default 3)
+  --runs R                 measured runs per benchmark (latency: per rate and parallelism; checkpoint benchmarks: per backend), median reported (default ${DEFAULT_RUNS}; checkpoint benchmarks 1)
   --no-save                do not write bench/results/<date>-<host>.json (use when profiling)
  throughput benchmarks (chained, keyed-sum, window-agg):
   --records N              source records per measured run (default 10,000,000; window-agg 5,000,000; 1e7 and 10_000_000 work)
@@ -54,7 +57,15 @@ const USAGE = `usage: npm run bench -- [options]
   --duration S             measured seconds per run (default ${DEFAULT_SETTINGS.durationS})
   --settle S               seconds at the start of each run left out of the percentiles (default ${DEFAULT_SETTINGS.settleS}; their max is shown apart)
   --latency-warmup S       seconds of the warm-up run per parallelism, at the highest rate (default ${DEFAULT_SETTINGS.latencyWarmupS})
-  --parallelism P[,P...]   parallelisms of the latency job (default ${DEFAULT_SETTINGS.latencyParallelisms.join(',')})`;
+  --parallelism P[,P...]   parallelisms of the latency job (default ${DEFAULT_SETTINGS.latencyParallelisms.join(',')})
+ checkpoint benchmarks (checkpoint-overhead, recovery-time):
+  --records N              checkpoint-overhead: source records per run (default ${DEFAULT_OVERHEAD_RECORDS.heap.toLocaleString('en-US')} on heap, ${DEFAULT_OVERHEAD_RECORDS.leveldb.toLocaleString('en-US')} on LevelDB);
+                           recovery-time reads an unbounded input and is cancelled after the recovery (scale it with --keys)
+  --warmup W               checkpoint-overhead: records of the warm-up runs, over W / 2 keys (default min(N, 2,000,000) on heap, min(N, 200,000) on LevelDB)
+  --keys K                 distinct keys in the state (default ${DEFAULT_SETTINGS.keys.toLocaleString('en-US')})
+  --checkpoint-interval MS checkpoint interval, ms (default ${DEFAULT_SETTINGS.checkpointIntervalMs})
+  --backend B[,B...]       state backends: ${BACKEND_KINDS.join(', ')} (default all)
+  --keyed-parallelism P    parallelism of the keyed operator and sink (default ${DEFAULT_SETTINGS.keyedParallelism}; the embedded runtime runs all subtasks on one thread)`;
 
 /** A command-line argument was invalid. */
 export class UsageError extends Error {
@@ -84,6 +95,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         settle: { type: 'string' },
         'latency-warmup': { type: 'string' },
         parallelism: { type: 'string', multiple: true },
+        keys: { type: 'string' },
+        'checkpoint-interval': { type: 'string' },
+        backend: { type: 'string', multiple: true },
+        'keyed-parallelism': { type: 'string' },
         'no-save': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -103,13 +118,25 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     settleS: values.settle === undefined ? d.settleS : nonNegative(values.settle, 'settle'),
     latencyWarmupS: values['latency-warmup'] === undefined ? d.latencyWarmupS : positive(values['latency-warmup'], 'latency-warmup'),
     latencyParallelisms: values.parallelism === undefined ? d.latencyParallelisms : list(values.parallelism, 'parallelism').map((x) => count(x, 'parallelism')),
+    keys: values.keys === undefined ? d.keys : count(values.keys, 'keys'),
+    checkpointIntervalMs: values['checkpoint-interval'] === undefined ? d.checkpointIntervalMs : count(values['checkpoint-interval'], 'checkpoint-interval'),
+    backends: values.backend === undefined ? d.backends : [...new Set(list(values.backend, 'backend').map(backendKind))],
+    keyedParallelism: values['keyed-parallelism'] === undefined ? d.keyedParallelism : count(values['keyed-parallelism'], 'keyed-parallelism'),
   };
+  if (settings.checkpointIntervalMs < 10) throw new UsageError(`--checkpoint-interval must be at least 10 ms (Weir's minimum), got ${settings.checkpointIntervalMs}`);
   const only = (values.only ?? []).map((name) => {
     const b = benchmarks.find((x) => x.name === name);
     if (b === undefined) throw new UsageError(`unknown benchmark '${name}'; known: ${benchmarks.map((x) => x.name).join(', ')}`);
     return b;
   });
   return { settings, only: only.length > 0 ? only : benchmarks, save: values['no-save'] !== true, help: values.help === true };
+}
+
+/** A state backend name. */
+function backendKind(text: string): BackendKind {
+  const b = BACKEND_KINDS.find((k) => k === text);
+  if (b === undefined) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got '${text}'`);
+  return b;
 }
 
 /** A positive integer; `_` and `,` may group digits. */
@@ -160,7 +187,7 @@ function medianExtras(rows: readonly Record<string, number>[]): Record<string, n
 export async function runBenchmark<R>(b: Benchmark<R>, settings: BenchSettings): Promise<ThroughputReport> {
   const records = settings.records ?? b.defaultRecords;
   const warmupRecords = settings.warmupRecords ?? Math.min(records, DEFAULT_WARMUP_RECORDS);
-  const runs = settings.runs;
+  const runs = settings.runs ?? DEFAULT_RUNS;
   log(`${b.name}: warm-up, ${warmupRecords.toLocaleString('en-US')} records`);
   b.verify(warmupRecords, await b.weir(warmupRecords, settings), b.plain(warmupRecords, settings), settings);
   const weirRuns: ThroughputReport['weir']['runs'] = [];
@@ -241,7 +268,8 @@ function medianLatency(runs: readonly LatencyRun[]): LatencyFigures {
  * @throws LatencyCheckError when a run lost, repeated or miscounted records.
  */
 export async function runLatency(b: LatencyBenchmark, settings: BenchSettings): Promise<LatencyReport> {
-  const { rates, durationS, settleS, latencyWarmupS, latencyParallelisms, runs } = settings;
+  const { rates, durationS, settleS, latencyWarmupS, latencyParallelisms } = settings;
+  const runs = settings.runs ?? DEFAULT_RUNS;
   const top = Math.max(...rates);
   log(`${b.name}: warm-up, ${latencyWarmupS} s at ${top.toLocaleString('en-US')} records/s (floor, p=${latencyParallelisms.join(', p=')})`);
   await runLatencyFloor(top, latencyWarmupS, 0);
@@ -270,6 +298,32 @@ export async function runLatency(b: LatencyBenchmark, settings: BenchSettings): 
   return { kind: 'latency', name: b.name, title: b.title, durationS, settleS, warmupS: latencyWarmupS, measuredAt: new Date().toISOString(), rows };
 }
 
+/** Runs a checkpoint benchmark with its share of the settings. */
+export async function runCheckpointBenchmark(b: CheckpointBenchmark, settings: BenchSettings): Promise<BenchmarkReport> {
+  const s: CheckpointBenchSettings = {
+    keys: settings.keys,
+    checkpointIntervalMs: settings.checkpointIntervalMs,
+    backends: settings.backends,
+    keyedParallelism: settings.keyedParallelism,
+    records: settings.records,
+    warmupRecords: settings.warmupRecords,
+    runs: settings.runs ?? b.defaultRuns,
+  };
+  return b.kind === 'checkpoint-overhead' ? runCheckpointOverhead(b.name, b.title, s) : runRecoveryTime(b.name, b.title, s);
+}
+
+/** Runs one benchmark of any kind. */
+function runAny(b: AnyBenchmark, settings: BenchSettings): Promise<BenchmarkReport> {
+  switch (b.kind) {
+    case 'throughput':
+      return runBenchmark(b, settings);
+    case 'latency':
+      return runLatency(b, settings);
+    default:
+      return runCheckpointBenchmark(b, settings);
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   try {
@@ -285,10 +339,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if ((globalThis as { gc?: unknown }).gc === undefined) log('note: run with node --expose-gc (npm run bench does) to collect garbage between runs');
   const machine = machineInfo();
-  log(`${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)}; ${options.settings.runs} measured run(s) per benchmark`);
+  log(`${machine.cores} cores, load average ${machine.loadAverage1m.toFixed(2)}; ${options.settings.runs ?? 'default'} measured run(s) per benchmark`);
   const reports: BenchmarkReport[] = [];
-  for (const b of options.only) reports.push(b.kind === 'latency' ? await runLatency(b, options.settings) : await runBenchmark(b, options.settings));
+  for (const b of options.only) reports.push(await runAny(b, options.settings));
   console.log(formatTable(machine, reports));
+  const failed = reports.flatMap((r) => ('failures' in r ? r.failures.map((f) => `${r.name} ${f.backend}`) : []));
+  if (failed.length > 0) {
+    log(`checks failed (${failed.join(', ')}): results not saved`);
+    return 1;
+  }
   if (options.save) {
     // dist/bench/run.js → <repo>/bench/results, whatever the working directory.
     const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));

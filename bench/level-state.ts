@@ -1,9 +1,10 @@
 /**
- * LevelDB state backend micro-benchmark (not part of `npm run bench`): state-API throughput and
- * checkpoint costs for N keys of value state, next to the heap backend for reference.
+ * State backend micro-benchmark: state-API throughput and checkpoint costs for N keys of value
+ * state, LevelDB next to the heap backend. Run on its own (below), or through
+ * {@link measureStateBackends} (`npm run bench -- nexmark-micro` uses it).
  *
  * ```sh
- * npx tsc -p tsconfig.json && node --expose-gc dist/bench/level-state.js [--keys 1000000] [--runs 3]
+ * npx tsc -p tsconfig.json && node --expose-gc dist/bench/level-state.js [--keys 1000000] [--runs 3] [--read-cache-mib 8]
  * ```
  *
  * Measures, each the median of `--runs`:
@@ -20,6 +21,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ValueStateDescriptor } from '../lib/state/descriptors.js';
 import { HeapKeyedStateBackend } from '../lib/state/heap-keyed-state-backend.js';
 import { KeyGroupRange } from '../lib/state/key-groups.js';
@@ -34,13 +36,10 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const N = arg('keys', 1_000_000);
-const READ_CACHE = arg('read-cache-mib', 8) * 1024 * 1024;
-const RUNS = arg('runs', 3);
-const root = join(tmpdir(), `weir-level-bench-${process.pid}`);
 const range = new KeyGroupRange(0, 127);
 const d = new ValueStateDescriptor<{ count: number; sum: number }>('acc');
 
+/** 0…n-1 in a fixed pseudo-random order. */
 function order(n: number): Uint32Array {
   const a = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
@@ -55,8 +54,6 @@ function order(n: number): Uint32Array {
   return a;
 }
 
-const shuffled = order(N);
-
 async function pace(b: KeyedStateBackend): Promise<void> {
   const stall = (b as Partial<LevelKeyedStateBackend>).writeStall?.();
   if (stall !== undefined) await stall;
@@ -70,7 +67,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t0;
 }
 
-interface Figures {
+/** One run's figures (rates in operations/s, times in ms, sizes in bytes). */
+export interface StateBackendFigures {
   updatePerS: number;
   readPerS: number;
   skewPerS: number;
@@ -84,10 +82,33 @@ interface Figures {
   heapUsedMiB: number;
 }
 
-async function runOnce(kind: 'leveldb' | 'heap', subtask: number): Promise<Figures> {
+/** The backends this benchmark measures. */
+export type StateBenchBackend = 'heap' | 'leveldb';
+
+/** Settings of {@link measureStateBackends}. */
+export interface StateBenchSettings {
+  /** Keys of value state (default 1,000,000). */
+  keys: number;
+  /** Runs per backend, median reported (default 3). */
+  runs: number;
+  /** LevelDB read cache, bytes (default 8 MiB). */
+  readCacheBytes: number;
+  /** Backends, in order (default heap, leveldb). */
+  backends: readonly StateBenchBackend[];
+}
+
+/** The medians of one backend's runs. */
+export interface StateBackendResult extends StateBackendFigures {
+  backend: StateBenchBackend;
+  keys: number;
+  runs: number;
+}
+
+/** One run on a fresh backend; LevelDB files go under `root`. */
+async function runOnce(kind: StateBenchBackend, subtask: number, N: number, shuffled: Uint32Array, root: string, readCacheBytes: number): Promise<StateBackendFigures> {
   const b: KeyedStateBackend =
     kind === 'leveldb'
-      ? new LevelDBStateBackend({ path: root, incremental: true, readCacheBytes: READ_CACHE }).createKeyedStateBackend({ jobId: 'bench', operatorUid: 'acc', operatorName: 'acc', subtaskIndex: subtask, maxParallelism: 128, keyGroupRange: range, clock: systemClock })
+      ? new LevelDBStateBackend({ path: root, incremental: true, readCacheBytes }).createKeyedStateBackend({ jobId: 'bench', operatorUid: 'acc', operatorName: 'acc', subtaskIndex: subtask, maxParallelism: 128, keyGroupRange: range, clock: systemClock })
       : new HeapKeyedStateBackend(128, range);
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -165,17 +186,55 @@ async function runOnce(kind: 'leveldb' | 'heap', subtask: number): Promise<Figur
 
 const fmt = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(0)}K` : x.toFixed(1));
 
-try {
-  for (const kind of ['heap', 'leveldb'] as const) {
-    const runs: Figures[] = [];
-    for (let r = 0; r < RUNS; r++) runs.push(await runOnce(kind, r));
-    const m = (f: (x: Figures) => number): number => median(runs.map(f));
-    console.log(
-      `${kind.padEnd(8)} keys ${fmt(N)}: update ${fmt(m((x) => x.updatePerS))}/s, read ${fmt(m((x) => x.readPerS))}/s, skewed read ${fmt(m((x) => x.skewPerS))}/s, read-modify-write ${fmt(m((x) => x.rmwPerS))}/s; ` +
-        `full snapshot sync ${m((x) => x.syncMs).toFixed(2)} ms, async ${m((x) => x.asyncMs).toFixed(0)} ms, ${fmt(m((x) => x.fullBytes))}B; ` +
-        `1% changed: delta ${fmt(m((x) => x.deltaBytes))}B in ${m((x) => x.deltaMs).toFixed(0)} ms; JS heap held ${m((x) => x.heapUsedMiB).toFixed(0)} MiB`,
-    );
+/** One backend's medians as a line. */
+export function formatStateBackendResult(r: StateBackendResult): string {
+  return (
+    `${r.backend.padEnd(8)} keys ${fmt(r.keys)}: update ${fmt(r.updatePerS)}/s, read ${fmt(r.readPerS)}/s, skewed read ${fmt(r.skewPerS)}/s, read-modify-write ${fmt(r.rmwPerS)}/s; ` +
+    `full snapshot sync ${r.syncMs.toFixed(2)} ms, async ${r.asyncMs.toFixed(0)} ms, ${fmt(r.fullBytes)}B; ` +
+    `1% changed: delta ${fmt(r.deltaBytes)}B in ${r.deltaMs.toFixed(0)} ms; JS heap held ${r.heapUsedMiB.toFixed(0)} MiB`
+  );
+}
+
+/**
+ * Measures each backend of `s.backends` `s.runs` times over `s.keys` keys (see the module
+ * docstring) in a temporary directory removed afterwards; medians per backend.
+ * @param onResult called with each backend's medians as soon as they are known.
+ */
+export async function measureStateBackends(s: StateBenchSettings, onResult?: (r: StateBackendResult) => void): Promise<StateBackendResult[]> {
+  const root = join(tmpdir(), `weir-level-bench-${process.pid}-${Date.now()}`);
+  const shuffled = order(s.keys);
+  const out: StateBackendResult[] = [];
+  try {
+    for (const kind of s.backends) {
+      const runs: StateBackendFigures[] = [];
+      for (let r = 0; r < s.runs; r++) runs.push(await runOnce(kind, r, s.keys, shuffled, root, s.readCacheBytes));
+      const m = (f: (x: StateBackendFigures) => number): number => median(runs.map(f));
+      const result: StateBackendResult = {
+        backend: kind,
+        keys: s.keys,
+        runs: s.runs,
+        updatePerS: m((x) => x.updatePerS),
+        readPerS: m((x) => x.readPerS),
+        skewPerS: m((x) => x.skewPerS),
+        rmwPerS: m((x) => x.rmwPerS),
+        syncMs: m((x) => x.syncMs),
+        asyncMs: m((x) => x.asyncMs),
+        fullBytes: m((x) => x.fullBytes),
+        deltaBytes: m((x) => x.deltaBytes),
+        deltaMs: m((x) => x.deltaMs),
+        heapUsedMiB: m((x) => x.heapUsedMiB),
+      };
+      out.push(result);
+      onResult?.(result);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-} finally {
-  rmSync(root, { recursive: true, force: true });
+  return out;
+}
+
+// Run as a script (not when imported by the nexmark micro-benchmarks).
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const settings: StateBenchSettings = { keys: arg('keys', 1_000_000), runs: arg('runs', 3), readCacheBytes: arg('read-cache-mib', 8) * 1024 * 1024, backends: ['heap', 'leveldb'] };
+  await measureStateBackends(settings, (r) => console.log(formatStateBackendResult(r)));
 }

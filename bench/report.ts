@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatBytes, type CheckpointOverheadReport, type RecoveryReport } from './checkpoint-benchmarks.js';
+import type { NexmarkGeneratorReport, NexmarkMicroReport, NexmarkQueryReport } from './nexmark/nexmark-report.js';
 
 /** The machine the figures were measured on. */
 export interface MachineInfo {
@@ -109,8 +110,8 @@ export interface LatencyReport {
   rows: LatencyRow[];
 }
 
-/** One benchmark's entry in the results. */
-export type BenchmarkReport = ThroughputReport | LatencyReport | CheckpointOverheadReport | RecoveryReport;
+/** One benchmark's entry in the results (the Nexmark entries are written by `npm run bench -- nexmark` / `nexmark-micro`). */
+export type BenchmarkReport = ThroughputReport | LatencyReport | CheckpointOverheadReport | RecoveryReport | NexmarkQueryReport | NexmarkGeneratorReport | NexmarkMicroReport;
 
 /** The JSON file's content. */
 export interface ResultsFile {

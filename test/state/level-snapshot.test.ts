@@ -365,3 +365,22 @@ test('incremental chains are portable too: heap chains restore into LevelDB and 
     await target.dispose();
   }
 });
+
+test('key groups that overflowed change tracking before the first (full) checkpoint are tracked again after it', async (t) => {
+  const b = create({ incremental: true, maxTrackedRows: 50 });
+  const model = emptyModel();
+  const store = new ChainStore();
+  const r = rng(9);
+  await randomOps(t, b, model, r, 2000);
+  const p1 = b.snapshot(1, { incremental: true });
+  t.true(p1.every((p) => p.kind === 'full'), 'the first incremental checkpoint is full');
+  store.complete(1, p1, await materializeAll(p1), true);
+  b.notifyCheckpointComplete(1);
+  await randomOps(t, b, model, r, 20);
+  const p2 = b.snapshot(2, { incremental: true });
+  t.true(p2.length > 0);
+  t.true(p2.every((p) => p.kind === 'delta'), 'a few changes after the full checkpoint are deltas, not full parts');
+  store.complete(2, p2, await materializeAll(p2), true);
+  b.notifyCheckpointComplete(2);
+  await restoreAndCheck(t, store, 2, model, [FULL_RANGE]);
+});

@@ -123,6 +123,9 @@ export class ChangeTracker {
       for (const kg of mode.keyGroups) {
         chains.set(kg, 0);
         fulls.add(kg);
+        // A full part holds every change so far: an untracked key group is tracked again after it.
+        const forced = this.forceFull.get(kg);
+        if (forced !== undefined && forced.resumedAt === undefined) forced.resumedAt = seq;
       }
     } else {
       chains = new Map(this.baseChains);

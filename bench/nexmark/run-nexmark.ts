@@ -203,7 +203,7 @@ function runLine(q: string, p: number, i: number, n: number, r: QueryRunFigures)
   const c = r.checkpoints;
   return (
     `${q} p=${p}: run ${i}/${n}: ${formatCount(r.eventsPerSec)} events/s in ${(r.wallMs / 1000).toFixed(1)} s, cores ${r.coresUsed.toFixed(2)}, ` +
-    `${formatCount(r.eventsPerSecPerCore)} events/s per core; ${r.checksum}; ${c.completed} checkpoints (${c.failed} failed), duration p50 ${c.durationP50Ms.toFixed(0)} / max ${c.durationMaxMs.toFixed(0)} ms, sync max ${c.syncMaxMs.toFixed(1)} ms; ` +
+    `${formatCount(r.eventsPerSecPerCore)} events/s per core; ${r.checksum}; ${c.completed} checkpoints (${c.failed} failed), duration p50 ${c.durationP50Ms.toFixed(0)} / max ${c.durationMaxMs.toFixed(0)} ms, sync max ${c.syncMaxMs.toFixed(1)} ms, size max ${(c.sizeMaxBytes / 1e6).toFixed(1)} MB; ` +
     `event-loop delay p50 ${r.loopDelay.p50Ms.toFixed(1)} / p99 ${r.loopDelay.p99Ms.toFixed(1)} / max ${r.loopDelay.maxMs.toFixed(0)} ms`
   );
 }

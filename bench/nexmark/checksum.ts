@@ -7,10 +7,15 @@
  *
  * A result's hash ({@link hashValue}) is structural and cheap (the sink runs it per result, on the
  * measured thread): numbers by value (integers mod 2^32 plus their high word; fractions scaled by
- * 2^20 first, which is exact for the same double on both sides), strings by length and three
- * characters (not their whole text), booleans, null and undefined as constants, arrays by position,
- * plain objects by the values of their own enumerable properties (their names and order do not
- * count: a record built with fields in another order hashes the same), nested to depth 4.
+ * 2^20 first, which is exact for the same double on both sides), strings by their length only,
+ * booleans, null and undefined as constants, arrays by position, plain objects by the values of
+ * their enumerable properties (`for…in`: result rows are plain objects; their names and order do
+ * not count, so a record built with fields in another order hashes the same), nested to depth 4.
+ *
+ * Why strings by length: the generator builds its strings by concatenation, and reading any
+ * character of such a string makes V8 flatten (copy) it; hashing three characters of each string
+ * cost ~150 ns per bid, 47% of q0's profile, more than Weir's own work on it. The numbers carry
+ * the queries' computations; the DuckDB comparison test checks the strings.
  */
 
 /** A 32-bit finaliser (murmur3 fmix32). */
@@ -23,54 +28,38 @@ export function mix32(h: number): number {
   return h >>> 0;
 }
 
-/** A number's hash: integers (any magnitude) by their low and high 32-bit words; others scaled by 2^20 first. */
-export function hashNumber(x: number): number {
-  const v = Number.isInteger(x) ? x : Number.isFinite(x) ? Math.round(x * 1048576) : x === x ? (x > 0 ? 0x7f800000 : 0xff800000) : 0x7fc00000;
-  const lo = v | 0;
-  const hi = (v / 4294967296) | 0;
-  return mix32(lo ^ Math.imul(hi, 0x9e3779b1) ^ 0x2545f491);
+/** A number's 32-bit value before mixing: integers (any magnitude) by their low and high words; others scaled by 2^20 first. */
+export function numberBits(x: number): number {
+  const v = Number.isInteger(x) ? x : x === x ? (Number.isFinite(x) ? Math.round(x * 1048576) : x > 0 ? 0x7f800000 : -0x800000) : 0x7fc00000;
+  return (v | 0) ^ Math.imul((v / 4294967296) | 0, 0x9e3779b1) ^ 0x2545f491;
 }
 
-/** A string's hash from its length and its first, middle and last characters (cheap; see the module docstring). */
-export function hashString(s: string): number {
-  const n = s.length;
-  if (n === 0) return 0x1b873593;
-  return mix32(Math.imul(n, 0x01000193) ^ s.charCodeAt(0) ^ (s.charCodeAt(n >> 1) << 8) ^ (s.charCodeAt(n - 1) << 16));
+/** A string's 32-bit value before mixing: its length only (see the module docstring for why). */
+export function stringBits(s: string): number {
+  return Math.imul(s.length, 0x01000193) ^ 0x1b873593;
 }
 
 /** The structural hash of one result value (see the module docstring). */
 export function hashValue(v: unknown, depth = 0): number {
-  switch (typeof v) {
-    case 'number':
-      return hashNumber(v);
-    case 'string':
-      return hashString(v);
-    case 'boolean':
-      return v ? 0x5bd1e995 : 0x27d4eb2f;
-    case 'bigint':
-      return hashString(v.toString());
-    case 'undefined':
-      return 0x165667b1;
-    case 'object': {
-      if (v === null) return 0x3c6ef372;
-      if (depth >= 4) return 0x7f4a7c15;
-      let h = 0;
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) h = (h + mix32(hashValue(v[i], depth + 1) + Math.imul(i + 1, 0x9e3779b1))) >>> 0;
-        return mix32(h ^ v.length);
-      }
-      const o = v as Record<string, unknown>;
-      let n = 0;
-      for (const k in o) {
-        if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-        h = (h + mix32(hashValue(o[k], depth + 1))) >>> 0;
-        n++;
-      }
-      return mix32(h ^ Math.imul(n, 0x27d4eb2f));
-    }
-    default:
-      return 0x61c88647; // functions and symbols: results should not hold them
+  if (typeof v === 'number') return mix32(numberBits(v));
+  if (typeof v === 'string') return mix32(stringBits(v));
+  if (typeof v !== 'object') return v === undefined ? 0x165667b1 : typeof v === 'boolean' ? (v ? 0x5bd1e995 : 0x27d4eb2f) : typeof v === 'bigint' ? mix32(stringBits(v.toString())) : 0x61c88647;
+  if (v === null) return 0x3c6ef372;
+  if (depth >= 4) return 0x7f4a7c15;
+  let h = 0;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) h = (h + mix32(hashValue(v[i], depth + 1) + Math.imul(i + 1, 0x9e3779b1))) >>> 0;
+    return mix32(h ^ v.length);
   }
+  const o = v as Record<string, unknown>;
+  let n = 0;
+  // Primitives inline (the common case: flat rows); nested objects recurse.
+  for (const k in o) {
+    const x = o[k];
+    h = (h + (typeof x === 'number' ? mix32(numberBits(x)) : typeof x === 'string' ? mix32(stringBits(x)) : hashValue(x, depth + 1))) >>> 0;
+    n++;
+  }
+  return mix32(h ^ Math.imul(n, 0x27d4eb2f));
 }
 
 /** The checksum of a multiset of results (see the module docstring). */

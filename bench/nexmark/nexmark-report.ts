@@ -219,7 +219,7 @@ export function nexmarkMarkdown(machine: MachineInfo, date: string, settings: Ne
       '',
     );
     if (generator !== undefined) {
-      out.push(`Generator alone (plain loop over \`generateEvent\`, no query): ${formatCount(generator.eventsPerSec)} events/s on one core (${formatCount(generator.eventsPerSecPerCore)} per core).`, '');
+      out.push(`Generator alone (plain loop over \`generate(params, n)\`, what the source and \`generateEvent\` call, no query): ${formatCount(generator.eventsPerSec)} events/s on one core (${formatCount(generator.eventsPerSecPerCore)} per core).`, '');
     }
     out.push(...nexmarkTable(reports), '');
     out.push(

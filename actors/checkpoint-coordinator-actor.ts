@@ -41,6 +41,11 @@ export interface TriggerSavepoint {
    * so no record is processed after the savepoint; they resume if the savepoint fails.
    */
   stop?: boolean;
+  /**
+   * Take a checkpoint (into the checkpoint storage, kept as the latest restore point) rather than a
+   * savepoint into `directory`: live rescaling restores its new subtasks from it.
+   */
+  asCheckpoint?: boolean;
 }
 
 /** Reply to {@link TriggerSavepoint}. */
@@ -141,7 +146,7 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
   /** Vertices whose subtasks are not deployed (start-up, or restarting after a failure): no checkpoint starts meanwhile. */
   private readonly undeployed = new Set<number>();
   /** Savepoint requests that came while subtasks were not deployed; started once they are. */
-  private readonly queuedSavepoints: { directory: string; stop: boolean; replyTo: ActorRef | undefined }[] = [];
+  private readonly queuedSavepoints: { directory: string; stop: boolean; replyTo: ActorRef | undefined; asCheckpoint: boolean }[] = [];
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     super();
@@ -194,11 +199,11 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
         return undefined;
       case 'region-started':
         for (const v of msg.vertexIds) this.undeployed.delete(v);
-        if (this.undeployed.size === 0) for (const q of this.queuedSavepoints.splice(0)) this.trigger('savepoint', q.directory, q.replyTo, q.stop);
+        if (this.undeployed.size === 0) for (const q of this.queuedSavepoints.splice(0)) this.trigger(q.asCheckpoint ? 'checkpoint' : 'savepoint', q.directory, q.replyTo, q.stop);
         return undefined;
       case 'trigger-savepoint':
-        if (this.undeployed.size > 0) this.queuedSavepoints.push({ directory: msg.directory, stop: msg.stop === true, replyTo: this.context.sender });
-        else this.trigger('savepoint', msg.directory, this.context.sender, msg.stop === true);
+        if (this.undeployed.size > 0) this.queuedSavepoints.push({ directory: msg.directory, stop: msg.stop === true, replyTo: this.context.sender, asCheckpoint: msg.asCheckpoint === true });
+        else this.trigger(msg.asCheckpoint === true ? 'checkpoint' : 'savepoint', msg.directory, this.context.sender, msg.stop === true);
         return undefined;
     }
   }

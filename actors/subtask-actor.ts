@@ -63,6 +63,7 @@ import type {
   RecordBatch,
   SubtaskFinished,
   SubtaskMessage,
+  SubtaskRunning,
   TimersDue,
   WatermarkStatus,
   WatermarkTick,
@@ -148,6 +149,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   private finalSnapshotId: number | undefined;
   /** The states of the last acknowledgement, re-sent for triggers after this subtask finished. */
   private lastAck: AcknowledgeCheckpoint | undefined;
+  /** The last watermark this subtask's chain received (sources: emitted), for `weir topology`. */
+  private currentWatermark: number | undefined;
   /** Stop with savepoint: the savepoint after whose barrier this source emits nothing (until it is aborted). */
   private sourceStoppedFor: number | undefined;
   /** Per keyed chain member (node id): its key-group actors by key group. */
@@ -196,7 +199,10 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       const strategy = head.node.watermarkStrategy;
       const generator = strategy?.createWatermarkGenerator({ clock: this.deployment.clock });
       this.emitter = new WatermarkEmitter(
-        (wm) => this.sourceOutput!.emitWatermark(wm),
+        (wm) => {
+          this.currentWatermark = wm;
+          this.sourceOutput!.emitWatermark(wm);
+        },
         (idle) => this.broadcastStatus(idle),
       );
       this.generator = generator;
@@ -214,9 +220,10 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       });
       await this.reader.start();
       system.tell(self, POLL, self);
-    } else if (this.openChannels === 0) {
-      await this.finish();
     }
+    const running: SubtaskRunning = { t: 'running', vertexId: this.deployment.vertex.id, subtaskIndex: this.deployment.subtaskIndex, attempt: this.deployment.attemptNumber };
+    this.context.tellSystem(this.deployment.jobActor, running);
+    if (this.reader === undefined && this.openChannels === 0) await this.finish();
   }
 
   receive(msg: SubtaskMessage): void | Promise<void> {
@@ -525,6 +532,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     const head = this.headInput!;
     const combined = this.combined;
     for (const a of actions) {
+      if ('watermark' in a) this.currentWatermark = a.watermark;
       const step =
         combined !== undefined
           ? (): void | Promise<void> => this.combine(combined, head, a)
@@ -573,6 +581,8 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   /** Periodic watermark emission (Flink's autoWatermarkInterval). */
   private onWatermarkTick(): void | Promise<void> {
     if (this.finished || this.generator === undefined) return undefined;
+    // A source stopped at a stop-with-savepoint barrier emits nothing after it, watermarks included.
+    if (this.sourceStoppedFor !== undefined) return this.scheduleWatermarkTick();
     this.generator.onPeriodicEmit(this.emitter!);
     this.scheduleWatermarkTick();
     return this.afterAsync(this.sourceOutput!.takePending());
@@ -653,6 +663,19 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       first ??= err;
     }
     if (first !== undefined && rethrow) throw first;
+  }
+
+  /** Live figures of this subtask (read by its task executor for `weir topology`). */
+  stats(): { recordsIn: number; recordsOut: number; backPressured: boolean; watermark: number | undefined; lastCheckpointId: number | undefined; stateBytes: number } {
+    const members = this.chain?.members ?? [];
+    return {
+      recordsIn: members[0]?.metrics.recordsIn ?? 0,
+      recordsOut: members[members.length - 1]?.metrics.recordsOut ?? 0,
+      backPressured: this.blockedOn > 0,
+      watermark: this.currentWatermark,
+      lastCheckpointId: this.lastAck?.id,
+      stateBytes: this.lastAck?.bytes ?? 0,
+    };
   }
 
   private onBackPressure(target: ActorRef): void {

@@ -366,6 +366,7 @@ async function main(argv: readonly string[]): Promise<number> {
 async function dispatch(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'nexmark') return (await import('./nexmark/run-nexmark.js')).runNexmarkCommand(argv.slice(1));
   if (argv[0] === 'nexmark-micro') return (await import('./nexmark/micro.js')).runMicroCommand(argv.slice(1));
+  if (argv[0] === 'cluster') return (await import('./cluster/cluster-bench.js')).runClusterCommand(argv.slice(1));
   return main(argv);
 }
 

@@ -147,7 +147,7 @@ export type { KeyedStateBackend, KeyGroupSnapshotPart, RestoredKeyGroup } from '
 // Checkpoints, savepoints, recovery
 export { CheckpointConfig, type CheckpointingMode, type CheckpointSettings } from './checkpoint/checkpoint-config.js';
 export { RestartStrategies, type RestartStrategyConfiguration } from './failover/restart-strategies.js';
-export type { JobControl } from './api/executor.js';
+export type { JobControl, JobSpec, RescaleResult } from './api/executor.js';
 export type { CheckpointRecord } from './telemetry/checkpoint-metrics.js';
 export type { CheckpointMetadata, CompletedCheckpoint } from './checkpoint/state-handles.js';
 export { readMetadata as readCheckpointMetadata } from './checkpoint/checkpoint-storage.js';
@@ -201,3 +201,36 @@ export {
   RestoreError,
   LevelStateError,
 } from './errors.js';
+
+// NATS connectors
+export {
+  JetStreamSource,
+  JetStreamSourceReader,
+  JetStreamSink,
+  JetStreamCommitter,
+  NatsSource,
+  NatsSink,
+  NatsConnectorError,
+  NatsRecordError,
+  jsonDeserializer as natsJsonDeserializer,
+  jsonSerializer as natsJsonSerializer,
+} from '../connectors/nats/index.js';
+export type {
+  JetStreamSourceOptions,
+  JetStreamStartPosition,
+  JetStreamStopPosition,
+  JetStreamSplit,
+  JetStreamSinkOptions,
+  JetStreamSinkStats,
+  JetStreamSinkWriterState,
+  JetStreamCommittable,
+  DeliveryGuarantee,
+  NatsSourceOptions,
+  NatsSinkOptions,
+  NatsConnectionOptions,
+  NatsDeadLetter,
+  NatsDeserializer,
+  NatsMessageMeta,
+  NatsSerializer,
+  NatsSubject,
+} from '../connectors/nats/index.js';

@@ -19,7 +19,8 @@ import { stoppingStrategy, type SupervisorStrategy } from './supervision.js';
 import { isSystemMessage, SYSTEM_MESSAGE, type SystemMessage } from './system-messages.js';
 import { AskTimeoutError, ConfigurationError } from '../errors.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import type { Transport, TransportEnvelope } from '../transport/transport.js';
+import { RateLimitedLog } from '../transport/rate-limited-log.js';
+import type { InboundSink, Transport, TransportEnvelope } from '../transport/transport.js';
 
 /** Options of an {@link ActorSystem}. */
 export interface ActorSystemOptions {
@@ -90,6 +91,18 @@ export class ActorSystem {
   private readonly guardian: ActorCell;
   private tempSeq = 0;
   private terminated = false;
+  /** Id prefixes of actors that may be spawned after remote mail for them arrives, with the hold time (ms). */
+  private readonly holdPrefixes: { prefix: string; ttlMs: number }[] = [];
+  /** Remote mail held for actors not spawned yet, by actor id, in arrival order. */
+  private readonly held = new Map<string, { envs: TransportEnvelope[]; timer: ReturnType<typeof setTimeout> }>();
+  /** Ids of recently stopped actors under a hold prefix: their mail is dead at once (bounded). */
+  private readonly stoppedIds = new Set<string>();
+  /** Dead letters from transports: one stderr line per second per reason at most. */
+  private readonly inboundLog = new RateLimitedLog();
+  private readonly inboundSink: InboundSink = {
+    deliver: (env) => this.deliverInbound(env),
+    onWritable: (to, cb) => this.onWritable(to, cb),
+  };
 
   constructor(options: ActorSystemOptions = {}) {
     this.address = options.address ?? 'local';
@@ -114,7 +127,7 @@ export class ActorSystem {
     if (to.address !== this.address) return this.sendRemote(to, message, sender, 'data');
     const cell = this.cells.get(to.id);
     if (cell === undefined || cell.status === 'stopped') {
-      this.deliverToTempOrDeadLetter(to, message, sender);
+      if (cell !== undefined || this.temps.has(to.id) || !this.holdLocal(to, message, sender, 'data')) this.deliverToTempOrDeadLetter(to, message, sender);
       return true;
     }
     const ok = cell.mailbox.offerData({ message, sender });
@@ -130,7 +143,7 @@ export class ActorSystem {
     }
     const cell = this.cells.get(to.id);
     if (cell === undefined || cell.status === 'stopped') {
-      this.deliverToTempOrDeadLetter(to, message, sender);
+      if (cell !== undefined || this.temps.has(to.id) || !this.holdLocal(to, message, sender, 'system')) this.deliverToTempOrDeadLetter(to, message, sender);
       return;
     }
     cell.mailbox.offerSystem({ message, sender });
@@ -221,18 +234,60 @@ export class ActorSystem {
 
   /**
    * Routes envelopes for `remoteAddress` (or, with `'*'`, every non-local address) through
-   * `transport`, and delivers the envelopes it receives to local actors.
+   * `transport`, and delivers the envelopes it receives to local actors. The transport gets an
+   * {@link InboundSink} whose `deliver` reports a full data lane (false) and whose `onWritable`
+   * waits for it to drain, so credit-based transports back-pressure remote senders.
    */
   attachTransport(transport: Transport, remoteAddress: string | '*'): void {
     if (remoteAddress === '*') this.defaultTransport = transport;
     else this.transports.set(remoteAddress, transport);
-    transport.onReceive((env) => this.deliverInbound(env));
+    transport.onReceive(this.inboundSink);
+  }
+
+  /**
+   * Remote mail for an actor under `idPrefix` that does not exist yet is held (in order) for up to
+   * `ttlMs` and delivered when the actor is spawned: a task slot's subtasks are deployed by their
+   * job actor while their upstream subtasks on other slots may already be sending (Flink's
+   * partition requests wait for the producer). Mail for an actor that existed and stopped is dead
+   * at once; mail still held after `ttlMs` is a dead letter.
+   */
+  holdMailFor(idPrefix: string, ttlMs: number): void {
+    this.holdPrefixes.push({ prefix: idPrefix, ttlMs });
+  }
+
+  private holdLocal(to: ActorRef, body: unknown, from: ActorRef | undefined, lane: 'data' | 'system'): boolean {
+    if (this.holdPrefixes.length === 0) return false;
+    const env: TransportEnvelope = { to, lane, body };
+    if (from !== undefined) env.from = from;
+    return this.hold(env);
+  }
+
+  /** Holds `env` when its actor may still appear; false when it is a dead letter. */
+  private hold(env: TransportEnvelope): boolean {
+    const id = env.to.id;
+    const rule = this.holdPrefixes.find((p) => id.startsWith(p.prefix));
+    if (rule === undefined || this.stoppedIds.has(id) || this.terminated) return false;
+    const h = this.held.get(id);
+    if (h !== undefined) {
+      h.envs.push(env);
+      return true;
+    }
+    const timer = setTimeout(() => {
+      const expired = this.held.get(id);
+      this.held.delete(id);
+      for (const e of expired?.envs ?? []) this.inboundDeadLetter(e, `no such actor (mail held ${rule.ttlMs} ms for it to be deployed)`, 'held-expired');
+    }, rule.ttlMs);
+    timer.unref();
+    this.held.set(id, { envs: [env], timer });
+    return true;
   }
 
   /** Stops every actor, then closes transports. Idempotent. */
   async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
+    for (const h of this.held.values()) clearTimeout(h.timer);
+    this.held.clear();
     const tops = [...this.guardian.children.values()];
     await Promise.all(tops.map((c) => this.stopCell(c)));
     const all = new Set([...this.transports.values(), ...(this.defaultTransport ? [this.defaultTransport] : [])]);
@@ -253,6 +308,15 @@ export class ActorSystem {
     cell.actor = props.create();
     cell.actor.context = cell.context;
     if (this.events.active) this.events.emit({ type: 'actor-started', ref, parent: parent.ref });
+    const held = this.held.get(id);
+    if (held !== undefined) {
+      this.held.delete(id);
+      clearTimeout(held.timer);
+      for (const e of held.envs) {
+        if (e.lane === 'system') cell.mailbox.offerSystem({ message: e.body, sender: e.from });
+        else cell.mailbox.offerData({ message: e.body, sender: e.from });
+      }
+    }
     this.runLifecycle(cell, () => cell.actor.preStart());
     return ref;
   }
@@ -477,6 +541,10 @@ export class ActorSystem {
       }
       this.cells.delete(cell.ref.id);
       cell.parent?.children.delete(cell.ref.id);
+      if (this.holdPrefixes.length > 0 && this.holdPrefixes.some((p) => cell.ref.id.startsWith(p.prefix))) {
+        this.stoppedIds.add(cell.ref.id);
+        if (this.stoppedIds.size > 10_000) this.stoppedIds.delete(this.stoppedIds.values().next().value!);
+      }
       if (this.events.active) this.events.emit({ type: 'actor-stopped', ref: cell.ref });
       cell.resolveStopped();
     })();
@@ -513,12 +581,35 @@ export class ActorSystem {
     return t.send(env);
   }
 
-  private deliverInbound(env: TransportEnvelope): void {
+  /**
+   * Delivers an envelope that arrived through a transport. Returns `tell()`'s result for the data
+   * lane (false: the target's data lane is over capacity) and true otherwise. Envelopes for another
+   * address or an unknown actor are dead letters: counted, and logged at most once per second per
+   * reason on stderr.
+   */
+  private deliverInbound(env: TransportEnvelope): boolean {
     if (env.to.address !== this.address) {
-      this.deadLetter(env.to, env.body, env.from, `envelope for '${env.to.address}' arrived at '${this.address}'`);
-      return;
+      this.inboundDeadLetter(env, `envelope for '${env.to.address}' arrived at '${this.address}'`, 'wrong-address');
+      return true;
     }
-    if (env.lane === 'system') this.tellSystem(env.to, env.body, env.from);
-    else this.tell(env.to, env.body, env.from);
+    const cell = this.cells.get(env.to.id);
+    if ((cell === undefined || cell.status === 'stopped') && !this.temps.has(env.to.id)) {
+      if (cell === undefined && this.hold(env)) return true;
+      this.inboundDeadLetter(env, 'no such actor', 'no-actor');
+      return true;
+    }
+    if (env.lane === 'system') {
+      this.tellSystem(env.to, env.body, env.from);
+      return true;
+    }
+    return this.tell(env.to, env.body, env.from);
+  }
+
+  private inboundDeadLetter(env: TransportEnvelope, reason: string, key: string): void {
+    this.deadLetter(env.to, env.body, env.from, reason);
+    this.inboundLog.log(key, () => {
+      const from = env.from !== undefined ? formatRef(env.from) : 'an anonymous sender';
+      return `dead letter at '${this.address}': ${reason}: actor '${env.to.id}' at address '${env.to.address}', sent by ${from}`;
+    });
   }
 }

@@ -21,7 +21,7 @@ import type { JobExecutionResult, JobProgress } from '../runtime/embedded-execut
 import { checkParallelismPreconditions, checkMaxParallelismPreconditions, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
-import { getPipelineExecutor } from './executor.js';
+import { getPipelineExecutor, type ExecutionRequest, type JobSpec } from './executor.js';
 import { newTransformationId, type SourceTransformation, type Transformation } from './transformation.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.js';
@@ -73,6 +73,13 @@ export interface ExecuteOptions {
    * decisions, dead letters), synchronously on the runtime's thread; must not throw.
    */
   inspect?: InspectionListener;
+  /**
+   * Run the subtasks on this many worker threads (task slots) of this process; default 0 (the
+   * calling thread). Needs `jobSpec`: each worker loads the job module (`weir run --slots N` sets both).
+   */
+  slots?: number;
+  /** How a worker rebuilds this job (set by `runJobFile`). */
+  jobSpec?: JobSpec;
 }
 
 export class StreamExecutionEnvironment {
@@ -289,9 +296,23 @@ export class StreamExecutionEnvironment {
 
   /** @internal runs the job and returns the collect sink's records too. */
   async run(opts: ExecuteOptions): Promise<{ result: JobExecutionResult; collected: unknown[] }> {
-    const graph = this.getJobGraph(opts.jobName ?? this.jobName);
+    const { graph, request } = this.prepare(opts);
+    return getPipelineExecutor()(graph, request);
+  }
+
+  /**
+   * @internal Compiles the pipeline built so far and the runtime settings for it, and consumes the
+   * sinks (as `execute()` does) — what a task manager does with a job module it loaded: the same
+   * module builds the same graph on every host. `request.recompile` rebuilds the graph with another
+   * parallelism (live rescaling).
+   */
+  prepare(opts: ExecuteOptions = {}): { graph: JobGraph; request: ExecutionRequest } {
+    const jobName = opts.jobName ?? this.jobName;
+    const graph = this.getJobGraph(jobName);
+    const sinks = this.sinks;
     this.sinks = [];
-    return getPipelineExecutor()(graph, {
+    const compileOptions = { jobName, maxParallelism: this.maxParallelism, chainingEnabled: this.chainingEnabled };
+    const request: ExecutionRequest = {
       clock: this.clock,
       container: this.container,
       batchSize: this.batchSize,
@@ -306,7 +327,12 @@ export class StreamExecutionEnvironment {
       restore: opts.fromSavepoint !== undefined ? { path: opts.fromSavepoint, allowNonRestoredState: opts.allowNonRestoredState ?? false } : undefined,
       onStarted: opts.onStarted,
       onWarning: opts.onWarning,
-    });
+      slots: opts.slots,
+      jobSpec: opts.jobSpec,
+      recompile: (defaultParallelism, parallelismOverrides) => compileJobGraph(sinks, { ...compileOptions, defaultParallelism, parallelismOverrides }),
+      defaultParallelism: this.parallelism,
+    };
+    return { graph, request };
   }
 
   /** @internal */

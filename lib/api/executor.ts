@@ -31,6 +31,24 @@ export interface JobControl {
   stopWithSavepoint(directory: string): Promise<{ path: string; checkpointId: number }>;
   /** Cancels the job (Flink's `cancel`): `execute()` resolves with what was done so far. */
   cancel(): Promise<void>;
+  /**
+   * Changes the parallelism while the job runs, without a restart (see {@link RescaleResult}):
+   * `parallelism` becomes the default of every operator that did not set its own; `operatorUid`
+   * limits the change to that operator.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a parallelism the graph does not allow.
+   * @throws CheckpointError (`WEIR_ERR_CHECKPOINT`) when the aligned snapshot failed (the job goes on unchanged).
+   */
+  rescale(parallelism: number, operatorUid?: string): Promise<RescaleResult>;
+}
+
+/** What a live rescale did. */
+export interface RescaleResult {
+  /** Parallelism per operator uid after the rescale. */
+  parallelism: Record<string, number>;
+  /** The aligned savepoint the new subtasks restored from. */
+  checkpointId: number;
+  /** Time from the barrier's injection to the new subtasks running, ms (sources paused meanwhile). */
+  pauseMs: number;
 }
 
 /** Job-wide runtime settings handed to an executor with the graph. */
@@ -59,6 +77,39 @@ export interface ExecutionRequest {
   restore?: { path: string; allowNonRestoredState: boolean } | undefined;
   onStarted?: ((control: JobControl) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
+  /**
+   * Compiles the same pipeline with another default parallelism and per-operator-uid overrides
+   * (live rescaling). @throws ConfigurationError when the parallelism is invalid for the graph.
+   */
+  recompile?: ((defaultParallelism: number, parallelismOverrides: Readonly<Record<string, number>>) => JobGraph) | undefined;
+  /** The environment's default parallelism the graph was compiled with. */
+  defaultParallelism?: number | undefined;
+  /**
+   * Run the subtasks on this many worker threads (task slots) of this process instead of the
+   * calling thread; needs `jobSpec` (each worker loads the job module). Default 0: one thread.
+   */
+  slots?: number | undefined;
+  /** How a task slot rebuilds this job: the job file and its arguments (set by `runJobFile`). */
+  jobSpec?: JobSpec | undefined;
+}
+
+/**
+ * How any process rebuilds a job's graph: the job module's path (the same on every host, or in a
+ * shared package directory — Flink ships the user jar, Weir loads the same module) and what the
+ * runner passed to it. Plain data: it travels in deployment messages.
+ */
+export interface JobSpec {
+  /** Absolute path of the job module. */
+  file: string;
+  /** The job's own arguments (`ctx.args`). */
+  args: string[];
+  jobName: string;
+  /** Default parallelism given on the command line, if any. */
+  parallelism?: number | undefined;
+  maxParallelism?: number | undefined;
+  /** Command-line checkpoint interval (ms) and directory, which win over the job file's. */
+  checkpointInterval?: number | undefined;
+  checkpointDir?: string | undefined;
 }
 
 export type PipelineExecutor = (graph: JobGraph, request: ExecutionRequest) => Promise<{ result: JobExecutionResult; collected: unknown[] }>;

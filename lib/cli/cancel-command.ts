@@ -9,6 +9,8 @@
  * reached; 2 usage error, or `<job>` names no running job or several (`WEIR_ERR_JOB_LOOKUP`).
  */
 import type { Command } from 'commander';
+import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { clusterJobCommand } from './cluster-commands.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { describeJob, operateJob } from './job-control-command.js';
@@ -20,9 +22,16 @@ import { describeJob, operateJob } from './job-control-command.js';
 export function registerCancelCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
   return program
     .command('cancel')
+    .option('--cluster <urls>', 'cancel the job on the cluster at these NATS URLs (see weir run --cluster)')
+    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
     .description('cancel a running job, without a savepoint (flink cancel)')
     .argument('<job>', 'job id or unique job name (see weir list)')
-    .action(async (job: string) => {
+    .action(async (job: string, options: NatsFlags) => {
+      const cluster = clusterOptionsOf(options);
+      if (cluster !== undefined) {
+        setExitCode(await clusterJobCommand(io, cluster, { op: 'cancel', jobId: job }, (r: { job: { jobId: string; status: string } }) => `job ${r.job.jobId} ${r.job.status}\n`));
+        return;
+      }
       setExitCode(await cancelCommand(job, io));
     });
 }

@@ -13,6 +13,9 @@
  * 2 usage error.
  */
 import type { Command } from 'commander';
+import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { clusterJobCommand } from './cluster-commands.js';
+import type { JobSummary } from '../../actors/job-manager-actor.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { isUnreachable, JobControlClient } from './job-control-client.js';
@@ -46,7 +49,18 @@ export function registerListCommand(program: Command, io: CliIO, setExitCode: (c
     .command('list')
     .description('list the jobs running on this machine (flink list)')
     .option('--json', 'print the jobs as a JSON array')
-    .action(async (options: ListCommandOptions) => {
+    .option('--cluster <urls>', "list the cluster's jobs (all of them, ended ones too) from its job manager at these NATS URLs")
+    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
+    .action(async (options: ListCommandOptions & NatsFlags) => {
+      const cluster = clusterOptionsOf(options);
+      if (cluster !== undefined) {
+        setExitCode(
+          await clusterJobCommand(io, cluster, { op: 'list' }, (r: { jobs: JobSummary[] }) =>
+            options.json === true ? `${JSON.stringify(r.jobs)}\n` : r.jobs.map((j) => `${j.jobId}  ${j.jobName}  ${j.status.toUpperCase()}  restarts ${j.restarts}  checkpoints ${j.checkpointsCompleted}`).join('\n') + '\n',
+          ),
+        );
+        return;
+      }
       setExitCode(await listCommand(options, io));
     });
 }

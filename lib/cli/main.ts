@@ -22,12 +22,13 @@ import { registerListCommand } from './list-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSavepointCommand } from './savepoint-command.js';
 import { registerStopCommand } from './stop-command.js';
+import { registerClusterCommands } from './cluster-commands.js';
 
 /** Adds one sub-command to the program; its action reports an exit code through `setExitCode`. */
 export type CommandRegistrar = (program: Command, io: CliIO, setExitCode: (code: number) => void) => unknown;
 
 /** The sub-commands of `weir`, in help order. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerRunCommand, registerListCommand, registerSavepointCommand, registerStopCommand, registerCancelCommand];
+export const COMMANDS: readonly CommandRegistrar[] = [registerRunCommand, registerListCommand, registerSavepointCommand, registerStopCommand, registerCancelCommand, registerClusterCommands];
 
 /**
  * Builds the `weir` program writing to `io`. Usage errors throw `CommanderError` (exitOverride)

@@ -29,6 +29,7 @@ import { jobNameOf } from './job-context.js';
 import type { SavepointResponse } from './job-control-protocol.js';
 import { publishJob, type PublishedJob } from './job-endpoint.js';
 import { positiveInteger } from './options.js';
+import { addNatsOptions, clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
 import { createProgressReporter, exitCodeFor, formatFailure, formatSummary } from './run-report.js';
 import { RunningJob, type JobEnding, type JobStopper } from './running-job.js';
 import { handleStopSignals } from './stop-signals.js';
@@ -66,8 +67,7 @@ export interface RunCommandOptions {
  * @returns the sub-command.
  */
 export function registerRunCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
-  return program
-    .command('run')
+  return addNatsOptions(program.command('run'), 'cluster', false)
     .description('run a job file (.ts or .js) whose default export builds the pipeline')
     .argument('<job>', 'job file, relative to the current directory')
     .argument('[args...]', 'arguments for the job (ctx.args); put them after --')
@@ -81,8 +81,15 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
     .option('--stop-with-savepoint <dir>', 'on SIGINT/SIGTERM, stop the job with a savepoint into <dir> and exit 0 (default: cancel it and exit 130/143)')
     .option('--json', 'print the job result as JSON on stdout instead of the summary')
     .option('-q, --quiet', 'no progress output')
+    .option('--detached', 'with --cluster: return once the job is submitted (flink run -d)')
     .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk\n  weir run job.ts --stop-with-savepoint /data/savepoints   # SIGTERM → savepoint, exit 0')
-    .action(async (job: string, args: string[], options: RunCommandOptions) => {
+    .action(async (job: string, args: string[], options: RunCommandOptions & NatsFlags) => {
+      const cluster = clusterOptionsOf(options);
+      if (cluster !== undefined) {
+        const { runOnCluster } = await import('./cluster-run.js');
+        setExitCode(await runOnCluster(job, args, cluster, { ...options, fromSavepoint: options.fromSavepoint ?? options.fromCheckpoint }, io));
+        return;
+      }
       setExitCode(await runCommand(job, args, options, io));
     });
 }

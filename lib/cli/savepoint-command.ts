@@ -12,6 +12,8 @@
  * or `<job>` names no running job or several (`WEIR_ERR_JOB_LOOKUP`, candidates listed).
  */
 import type { Command } from 'commander';
+import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { clusterJobCommand } from './cluster-commands.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { describeJob, operateJob, savepointDirectory } from './job-control-command.js';
@@ -31,13 +33,21 @@ export interface SavepointCommandOptions {
 export function registerSavepointCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
   return program
     .command('savepoint')
+    .option('--cluster <urls>', 'the job runs on the cluster at these NATS URLs (the directory must be reachable by every task manager)')
+    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
     .description('take a savepoint of a running job; prints its path (flink savepoint)')
     .argument('<job>', 'job id or unique job name (see weir list)')
     .argument('[targetDirectory]', 'directory to put the savepoint in (default: --savepoint-dir, $WEIR_SAVEPOINT_DIR, ./savepoints)')
     .option('-d, --savepoint-dir <dir>', 'directory to put the savepoint in, when no targetDirectory is given')
     .option('--json', 'print {jobId, jobName, path, checkpointId} as JSON instead of the path')
     .addHelpText('after', '\nExamples:\n  weir savepoint zone-revenue /data/savepoints\n  weir run examples/taxi/zone-revenue.ts --from-savepoint "$(weir savepoint zone-revenue)"')
-    .action(async (job: string, targetDirectory: string | undefined, options: SavepointCommandOptions) => {
+    .action(async (job: string, targetDirectory: string | undefined, options: SavepointCommandOptions & NatsFlags) => {
+      const cluster = clusterOptionsOf(options);
+      if (cluster !== undefined) {
+        const directory = savepointDirectory(targetDirectory ?? options.savepointDir, io.env);
+        setExitCode(await clusterJobCommand(io, cluster, { op: 'savepoint', jobId: job, directory }, (r: { path: string; checkpointId: number }) => (options.json === true ? `${JSON.stringify({ jobId: job, path: r.path, checkpointId: r.checkpointId })}\n` : `${r.path}\n`)));
+        return;
+      }
       setExitCode(await savepointCommand(job, targetDirectory, options, io));
     });
 }

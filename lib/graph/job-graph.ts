@@ -89,6 +89,11 @@ export interface CompileOptions {
   /** Job-wide max parallelism, or undefined for Flink's per-operator default. */
   maxParallelism: number | undefined;
   chainingEnabled: boolean;
+  /**
+   * Parallelism per operator uid that wins over the program's own (`weir rescale --operator`);
+   * a source or sink that supports less is capped as usual. Default none.
+   */
+  parallelismOverrides?: Readonly<Record<string, number>> | undefined;
 }
 
 /**
@@ -110,10 +115,12 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
       const first = resolveInputs(t.input, undefined, undefined)[0];
       if (first !== undefined) inherited = nodeFor(first.t).parallelism;
     }
-    let parallelism = t.parallelism ?? inherited ?? options.defaultParallelism;
+    const uid = t.uid ?? `${t.kind === 'source' ? 'source' : 'op'}-${t.id}`;
+    const override = options.parallelismOverrides?.[uid];
+    let parallelism = override ?? t.parallelism ?? inherited ?? options.defaultParallelism;
     const cap = t.kind === 'source' ? t.source.maxParallelism : t.kind === 'one-input' ? t.sinkMaxParallelism : undefined;
     if (cap !== undefined && parallelism > cap) {
-      if (t.parallelism !== undefined) throw new ConfigurationError(`operator '${t.name}' supports parallelism ${cap} at most, but setParallelism(${t.parallelism}) was called`);
+      if (t.parallelism !== undefined && override === undefined) throw new ConfigurationError(`operator '${t.name}' supports parallelism ${cap} at most, but setParallelism(${t.parallelism}) was called`);
       parallelism = cap;
     }
     const maxParallelism = t.maxParallelism ?? options.maxParallelism ?? computeDefaultMaxParallelism(parallelism);
@@ -121,7 +128,7 @@ export function compileJobGraph(sinks: Transformation[], options: CompileOptions
     const node: StreamNode = {
       id: nodes.length + 1,
       name: t.name,
-      uid: t.uid ?? `${t.kind === 'source' ? 'source' : 'op'}-${t.id}`,
+      uid,
       parallelism,
       maxParallelism,
       source: t.kind === 'source' ? t.source : undefined,

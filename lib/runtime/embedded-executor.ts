@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRequest, JobControl } from '../api/executor.js';
 import { ActorSystem } from '../actor/actor-system.js';
-import { JobActor, type JobOutcome, type StopJob } from '../../actors/job-actor.js';
+import { JobActor, type JobOutcome, type RescaleJob, type RescaleReply, type StopJob } from '../../actors/job-actor.js';
 import type { SavepointResult, TriggerSavepoint } from '../../actors/checkpoint-coordinator-actor.js';
 import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
 import { checkRestorable } from '../checkpoint/state-assignment.js';
@@ -106,6 +106,8 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
             // The job actor reports its own warnings in the outcome; pass them on live.
             onWarning: (m) => options.onWarning?.(m),
             onTerminated: resolve,
+            recompile: options.recompile,
+            defaultParallelism: options.defaultParallelism,
           }),
       },
       jobId,
@@ -164,6 +166,12 @@ function createJobControl(system: ActorSystem, jobRef: { address: string; id: st
     async cancel() {
       system.tellSystem(jobRef, { t: 'stop-job' } satisfies StopJob);
       await system.whenStopped(jobRef);
+    },
+    async rescale(parallelism, operatorUid) {
+      if (!system.isAlive(jobRef)) throw notRunning();
+      const r = await system.ask<RescaleReply>(jobRef, { t: 'rescale', parallelism, operatorUid } satisfies RescaleJob, SAVEPOINT_TIMEOUT_MS);
+      if (!r.ok) throw decodeError(r.error);
+      return { parallelism: r.parallelism, checkpointId: r.checkpointId, pauseMs: r.pauseMs };
     },
   };
 }

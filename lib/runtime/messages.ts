@@ -225,4 +225,12 @@ export type SubtaskMessage =
 /** Messages that travel in-band on an input channel (they carry `ch`). */
 export type ChannelMessage = RecordBatch | EndOfPartition | Watermark | WatermarkStatus | CheckpointBarrier;
 export type CoordinatorMessage = AcknowledgeCheckpoint | DeclineCheckpoint | InputEnded;
-export type JobMessage = SubtaskFinished | CollectBatch;
+/** Subtask → job actor: the subtask restored its state and opened its operators (Flink's task state RUNNING). */
+export interface SubtaskRunning {
+  t: 'running';
+  vertexId: number;
+  subtaskIndex: number;
+  attempt: number;
+}
+
+export type JobMessage = SubtaskFinished | CollectBatch | SubtaskRunning;

@@ -4,8 +4,10 @@
  * reference (zero copy); with `encode: true` every envelope goes through cbor-x both ways, which
  * proves that messages are plain data before a worker-thread or NATS transport carries them.
  * Delivery is synchronous into the target system's mailboxes; mailboxes give back-pressure.
+ * There are no frames, credits or retransmissions: {@link Transport.forgetPeer} and
+ * {@link Transport.stats} are not implemented.
  */
-import type { Transport, TransportEnvelope } from './transport.js';
+import type { InboundSink, Transport, TransportEnvelope } from './transport.js';
 import { EnvelopeCodec } from './envelope-codec.js';
 
 /** Options of an {@link InProcessNetwork}. */
@@ -50,7 +52,7 @@ export class InProcessNetwork {
 }
 
 export class InProcessTransport implements Transport {
-  private handler: ((e: TransportEnvelope) => void) | undefined;
+  private sink: InboundSink | undefined;
   private closedPromise: Promise<Error | undefined>;
   private resolveClosed!: (e: Error | undefined) => void;
   private isClosed = false;
@@ -69,8 +71,8 @@ export class InProcessTransport implements Transport {
     return this.network.route(envelope);
   }
 
-  onReceive(handler: (envelope: TransportEnvelope) => void): void {
-    this.handler = handler;
+  onReceive(sink: InboundSink): void {
+    this.sink = sink;
   }
 
   onWritable(_address: string, callback: () => void): void {
@@ -80,7 +82,8 @@ export class InProcessTransport implements Transport {
 
   /** @internal */
   deliver(envelope: TransportEnvelope): void {
-    this.handler?.(envelope);
+    // The target mailbox's own bound back-pressures local senders; the result is not needed here.
+    this.sink?.deliver(envelope);
   }
 
   close(error?: Error): Promise<void> {

@@ -56,8 +56,17 @@ test('an unknown option of run is a usage error (exit 2)', async (t) => {
   t.regex(io.err(), /unknown option '--bogus'/);
 });
 
-test('--help lists the job-control commands', async (t) => {
+test('--help lists the job-control and cluster commands', async (t) => {
   const io = captureIO();
   t.is(await main(argv('--help'), io), 0);
-  for (const c of ['list [options]', 'savepoint [options] <job> [targetDirectory]', 'stop [options] <job>', 'cancel <job>']) t.true(io.out().includes(c), c);
+  for (const c of ['list [options]', 'savepoint [options] <job> [targetDirectory]', 'stop [options] <job>', 'cancel [options] <job>', 'jobmanager [options]', 'taskmanager [options]', 'topology [options] <job>', 'rescale [options] <job>', 'checkpoints [options] <job>']) t.true(io.out().includes(c), c);
+});
+
+test('cluster commands: --nats/--cluster is required, and a missing job manager is exit 1 with the reason', async (t) => {
+  const missing = captureIO();
+  t.is(await main(argv('topology', 'job-1'), missing), 2);
+  t.regex(missing.err(), /--cluster <urls>/);
+  const none = captureIO();
+  t.is(await main(argv('list', '--cluster', 'nats://127.0.0.1:4222', '--subject-prefix', `nobody${process.pid}`), none), 1);
+  t.regex(none.err(), /no job manager answered on nobody\d+\.api/);
 });

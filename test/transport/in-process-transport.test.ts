@@ -2,7 +2,7 @@ import test from 'ava';
 import { Actor, ActorSystem, WeirError, type ActorRef } from '../../lib/index.js';
 import { EnvelopeCodec } from '../../lib/transport/envelope-codec.js';
 import { InProcessNetwork } from '../../lib/transport/in-process-transport.js';
-import type { TransportEnvelope } from '../../lib/transport/transport.js';
+import type { InboundSink, TransportEnvelope } from '../../lib/transport/transport.js';
 import { Probe } from '../helpers/async-probe.js';
 
 /** Replies with what it received, plus who sent it. */
@@ -205,6 +205,55 @@ test('terminate closes the transport; closed() resolves', async (t) => {
   t.is(await transport.closed(), undefined);
   // A closed transport swallows sends.
   t.true(transport.send({ to: { address: 'b', id: 'x' }, lane: 'data', body: 1 }));
+});
+
+test('an inbound envelope for an unknown actor or another address is a dead letter, logged at most once per second', async (t) => {
+  const network = new InProcessNetwork();
+  const b = new ActorSystem({ address: 'b' });
+  const tb = network.connect('b');
+  b.attachTransport(tb, '*');
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    for (let i = 0; i < 3; i++) tb.deliver({ to: { address: 'b', id: 'ghost' }, from: { address: 'a', id: 'src' }, lane: 'data', body: i });
+    tb.deliver({ to: { address: 'c', id: 'x' }, lane: 'system', body: 'misrouted' });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.is(b.deadLetterCount, 4);
+  t.is(lines.length, 2, lines.join(''));
+  t.regex(lines[0] ?? '', /no such actor: actor 'ghost' at address 'b', sent by src@a/);
+  t.regex(lines[1] ?? '', /envelope for 'c' arrived at 'b': actor 'x' at address 'c'/);
+  await b.terminate();
+});
+
+test('the inbound sink reports a full data lane (false) and onWritable fires once it drained', async (t) => {
+  const b = new ActorSystem({ address: 'b' });
+  const network = new InProcessNetwork();
+  let sink: InboundSink | undefined;
+  const tb = network.connect('b');
+  tb.onReceive = (s: InboundSink): void => {
+    sink = s;
+  };
+  b.attachTransport(tb, '*');
+  const got = new Probe<unknown>();
+  class Sink extends Actor {
+    receive(m: unknown): void {
+      got.push(m);
+    }
+  }
+  const ref = b.spawn({ create: () => new Sink(), mailbox: { capacity: 2 } }, 'sink');
+  const results = [0, 1, 2].map((i) => sink!.deliver({ to: ref, lane: 'data', body: i }));
+  t.deepEqual(results, [true, false, false]);
+  t.true(sink!.deliver({ to: ref, lane: 'system', body: 'sys' }));
+  const writable = new Promise<void>((resolve) => sink!.onWritable(ref, resolve));
+  await writable;
+  await got.count(4);
+  await b.terminate();
 });
 
 // ---- EnvelopeCodec ----

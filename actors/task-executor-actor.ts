@@ -1,0 +1,189 @@
+/**
+ * TaskExecutorActor: the actor on every task slot (a worker thread of a task manager, or of an
+ * embedded job with `--slots`) that runs subtasks for job actors elsewhere (Flink's TaskExecutor).
+ * Its id is `tasks` on every slot, so a job actor addresses it by the slot's address alone.
+ *
+ * Accepts: DeploySubtask (rebuild the job's graph from its module once per job generation, spawn
+ * the SubtaskActor as child `<jobId>/r<region>/v<vertex>.<index>-<attempt>`), CancelSubtasks,
+ * TaskStatsRequest (ask), CancelJob (stop every subtask of a job: its job manager is gone).
+ * Sends: SubtaskFailed to the subtask's region actor when a child fails (the child is stopped;
+ * the region's job actor decides the restart, as for a local subtask), TaskStatsReply.
+ * Owns: the prepared jobs (graph + settings per job generation) and its subtask children.
+ */
+import { Actor } from '../lib/actor/actor.js';
+import type { ActorRef } from '../lib/actor/actor-ref.js';
+import type { SupervisorStrategy } from '../lib/actor/supervision.js';
+import { encodeError } from '../lib/errors.js';
+import type { PreparedJob } from '../lib/cluster/prepare-job.js';
+import type { CancelSubtasks, DeploySubtask, JobGeneration, SubtaskFailed, SubtaskStats, TaskStatsReply, TaskStatsRequest } from '../lib/cluster/deployment-messages.js';
+import { SubtaskActor, type SubtaskDeployment } from './subtask-actor.js';
+import { systemClock } from '../lib/time/clock.js';
+
+/** Stop every subtask of a job on this slot (`'*'`: of every job — the task manager re-registers). */
+export interface CancelJobTasks {
+  t: 'cancel-job';
+  jobId: string;
+}
+
+/** How long mail for a subtask that is not deployed yet is kept, ms. */
+const HOLD_MAIL_MS = 60_000;
+
+type TaskExecutorMessage = DeploySubtask | CancelSubtasks | TaskStatsRequest | CancelJobTasks;
+
+/** A running subtask on this slot. */
+interface RunningSubtask {
+  readonly ref: ActorRef;
+  readonly jobId: string;
+  readonly region: ActorRef;
+  readonly deploy: DeploySubtask;
+  instance: SubtaskActor | undefined;
+}
+
+export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
+  /** Prepared graphs by `<jobId>#<generation>`. */
+  private readonly jobs = new Map<string, Promise<PreparedJob>>();
+  private readonly running = new Map<string, RunningSubtask>();
+
+  /** @param prepare rebuilds a job from its spec (default: import the job module). */
+  constructor(private readonly prepare: (job: JobGeneration) => Promise<PreparedJob> = defaultPrepare) {
+    super();
+  }
+
+  /** Mail for subtasks not deployed yet waits for them (their upstreams may start first). */
+  override preStart(): void {
+    this.context.system.holdMailFor(`${this.context.self.id}/`, HOLD_MAIL_MS);
+  }
+
+  async receive(msg: TaskExecutorMessage): Promise<void> {
+    switch (msg.t) {
+      case 'deploy':
+        return this.deploy(msg);
+      case 'cancel-subtasks':
+        for (const name of msg.names) this.stopChild(name);
+        return;
+      case 'cancel-job':
+        for (const [name, r] of this.running) if (r.jobId === msg.jobId || msg.jobId === '*') this.stopChild(name);
+        for (const key of [...this.jobs.keys()]) if (key.startsWith(`${msg.jobId}#`) || msg.jobId === '*') this.jobs.delete(key);
+        return;
+      case 'task-stats':
+        this.context.reply(this.stats(msg.jobId));
+        return;
+    }
+  }
+
+  private async deploy(msg: DeploySubtask): Promise<void> {
+    const key = `${msg.job.jobId}#${msg.job.generation}`;
+    let prepared = this.jobs.get(key);
+    if (prepared === undefined) {
+      prepared = this.prepare(msg.job);
+      this.jobs.set(key, prepared);
+      // An older generation of the job is no longer needed once a newer one deploys.
+      for (const k of [...this.jobs.keys()]) if (k.startsWith(`${msg.job.jobId}#`) && k !== key) this.jobs.delete(k);
+    }
+    let job: PreparedJob;
+    try {
+      job = await prepared;
+    } catch (err) {
+      this.jobs.delete(key);
+      this.context.tellSystem(msg.region, { t: 'subtask-failed', subtask: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, error: encodeError(err) } satisfies SubtaskFailed);
+      return;
+    }
+    const vertex = job.graph.vertices.find((v) => v.id === msg.vertexId);
+    if (vertex === undefined) {
+      const error = new Error(`job ${msg.job.jobId} generation ${msg.job.generation} has no vertex ${msg.vertexId} on ${this.context.self.address}: the job module built a different graph here`);
+      this.context.tellSystem(msg.region, { t: 'subtask-failed', subtask: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, error: encodeError(error) } satisfies SubtaskFailed);
+      return;
+    }
+    const r = job.request;
+    const refs = msg.refs;
+    const deployment: SubtaskDeployment = {
+      jobName: job.graph.jobName,
+      jobId: msg.job.jobId,
+      vertex,
+      subtaskIndex: msg.subtaskIndex,
+      attemptNumber: msg.attempt,
+      jobActor: msg.jobActor,
+      coordinator: msg.coordinator,
+      clock: systemClock,
+      container: r.container,
+      batchSize: r.batchSize,
+      autoWatermarkIntervalMs: r.autoWatermarkIntervalMs,
+      stateBackend: r.stateBackend,
+      checkpointingEnabled: r.checkpoint.intervalMs > 0,
+      checkpointingMode: r.checkpoint.mode,
+      restore: msg.restore,
+      refOf: (v, j) => {
+        const ref = refs[v]?.[j];
+        if (ref === undefined) throw new Error(`subtask ${msg.name} has no ref for vertex ${v} subtask ${j}`);
+        return ref;
+      },
+    };
+    if (this.running.has(msg.name)) return; // a duplicate deployment (retransmitted): already running
+    const entry: RunningSubtask = { ref: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, jobId: msg.job.jobId, region: msg.region, deploy: msg, instance: undefined };
+    this.running.set(msg.name, entry);
+    this.context.spawn(
+      {
+        create: () => {
+          const a = new SubtaskActor(deployment);
+          entry.instance = a;
+          return a;
+        },
+        mailbox: { capacity: r.mailboxCapacity },
+      },
+      msg.name,
+    );
+  }
+
+  private stopChild(name: string): void {
+    const r = this.running.get(name);
+    if (r === undefined) return;
+    this.running.delete(name);
+    void this.context.stop(r.ref);
+  }
+
+  private stats(jobId: string): TaskStatsReply {
+    const subtasks: SubtaskStats[] = [];
+    for (const [name, r] of this.running) {
+      if (r.jobId !== jobId) continue;
+      const depth = this.context.system.mailboxDepth(r.ref);
+      const s = r.instance?.stats();
+      subtasks.push({
+        name,
+        vertexId: r.deploy.vertexId,
+        subtaskIndex: r.deploy.subtaskIndex,
+        attempt: r.deploy.attempt,
+        mailboxDepth: depth === undefined ? 0 : depth.system + depth.data,
+        recordsIn: s?.recordsIn ?? 0,
+        recordsOut: s?.recordsOut ?? 0,
+        backPressured: s?.backPressured ?? false,
+        watermark: s?.watermark,
+        lastCheckpointId: s?.lastCheckpointId,
+        stateBytes: s?.stateBytes ?? 0,
+      });
+    }
+    return { t: 'task-stats-reply', address: this.context.self.address, subtasks };
+  }
+
+  /** A failed subtask is reported to its region (whose job actor decides) and stopped here. */
+  override supervisorStrategy(): SupervisorStrategy {
+    return {
+      withinMs: Infinity,
+      decide: (info) => {
+        const name = info.child.id.slice(this.context.self.id.length + 1);
+        const r = this.running.get(name);
+        if (r !== undefined) {
+          this.running.delete(name);
+          this.context.tellSystem(r.region, { t: 'subtask-failed', subtask: info.child, error: encodeError(info.error) } satisfies SubtaskFailed);
+        }
+        return { directive: 'stop', scope: 'one' };
+      },
+    };
+  }
+}
+
+async function defaultPrepare(job: JobGeneration): Promise<PreparedJob> {
+  const prepared = await (await import('../lib/cluster/prepare-job.js')).prepareJob(job.spec);
+  if (job.generation === 0 && Object.keys(job.parallelismOverrides).length === 0 && job.defaultParallelism === prepared.request.defaultParallelism) return prepared;
+  const recompile = prepared.request.recompile!;
+  return { graph: recompile(job.defaultParallelism, job.parallelismOverrides), request: prepared.request };
+}

@@ -1,0 +1,54 @@
+/**
+ * Entry of a task slot's worker thread: the TypeScript loader (job modules may be .ts), an actor
+ * system at the slot's address on its own NATS connection (or on worker-thread ports for an
+ * embedded job with `--slots`), and the {@link TaskExecutorActor} that deploys subtasks.
+ * Posts `{ ready: true }` once it listens, `{ error }` when it could not start; stops on `'stop'`.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { NatsCliOptions } from '../transport/nats-connection-options.js';
+
+/** What the parent passes as `workerData`. */
+export interface SlotWorkerData {
+  address: string;
+  /** NATS mode: connection and prefix. */
+  nats?: NatsCliOptions;
+  subjectPrefix?: string;
+  /** Worker-thread mode: one port per peer address. */
+  ports?: Record<string, MessagePort>;
+}
+
+async function main(): Promise<void> {
+  await import('../cli/register-ts-loader.js');
+  await import('reflect-metadata');
+  const data = workerData as SlotWorkerData;
+  const { ActorSystem } = await import('../actor/actor-system.js');
+  const { TaskExecutorActor } = await import('../../actors/task-executor-actor.js');
+  const { TASK_EXECUTOR_ID } = await import('./deployment-messages.js');
+  const system = new ActorSystem({ address: data.address });
+  let close: () => Promise<void>;
+  if (data.nats !== undefined) {
+    const { connect } = await import('nats');
+    const { natsConnectionOptions } = await import('../transport/nats-connection-options.js');
+    const { NatsTransport } = await import('../transport/nats-transport.js');
+    const nc = await connect(natsConnectionOptions({ ...data.nats, name: data.nats.name ?? `weir-${data.address}` }));
+    system.attachTransport(new NatsTransport(data.address, nc, { subjectPrefix: data.subjectPrefix ?? 'weir' }), '*');
+    close = async () => {
+      await system.terminate();
+      await nc.close();
+    };
+  } else {
+    const { WorkerThreadTransport } = await import('../transport/worker-thread-transport.js');
+    system.attachTransport(new WorkerThreadTransport(data.address, new Map(Object.entries(data.ports ?? {}))), '*');
+    close = () => system.terminate();
+  }
+  system.spawn({ create: () => new TaskExecutorActor() }, TASK_EXECUTOR_ID);
+  parentPort!.on('message', (m: unknown) => {
+    if (m === 'stop') void close().then(() => process.exit(0));
+  });
+  parentPort!.postMessage({ ready: true });
+}
+
+main().catch((err: unknown) => {
+  parentPort?.postMessage({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  process.exit(1);
+});

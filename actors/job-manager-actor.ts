@@ -230,14 +230,14 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
     const j = this.jobs.get(jobId);
     if (j === undefined) return;
     j.summary.endedAt = Date.now();
-    j.summary.restarts = o.restarts;
     j.summary.outputs = o.outputs;
     if (o.error !== undefined) j.summary.error = o.error instanceof Error ? `${o.error.name}: ${o.error.message}` : String(o.error);
     for (const [id, f] of o.figures) j.summary.figures[String(id)] = f;
   }
 
   private summaryOf(j: JobEntry): JobSummary {
-    return { ...j.summary, restarts: Math.max(j.summary.restarts, j.stats.restarts), checkpointsCompleted: j.stats.completed, checkpointsFailed: j.stats.failed };
+    // Restarts and checkpoint counts live in the job's CheckpointStats (the job actor updates them).
+    return { ...j.summary, restarts: j.stats.restarts, checkpointsCompleted: j.stats.completed, checkpointsFailed: j.stats.failed };
   }
 
   /** A failing job actor stops itself; the job manager never restarts it (its restart strategy already decided). */

@@ -85,14 +85,11 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
       job = await prepared;
     } catch (err) {
       this.jobs.delete(key);
-      this.context.tellSystem(msg.region, { t: 'subtask-failed', subtask: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, error: encodeError(err) } satisfies SubtaskFailed);
-      return;
+      return this.reportFailure(msg, err);
     }
     const vertex = job.graph.vertices.find((v) => v.id === msg.vertexId);
     if (vertex === undefined) {
-      const error = new Error(`job ${msg.job.jobId} generation ${msg.job.generation} has no vertex ${msg.vertexId} on ${this.context.self.address}: the job module built a different graph here`);
-      this.context.tellSystem(msg.region, { t: 'subtask-failed', subtask: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, error: encodeError(error) } satisfies SubtaskFailed);
-      return;
+      return this.reportFailure(msg, new Error(`job ${msg.job.jobId} generation ${msg.job.generation} has no vertex ${msg.vertexId} on ${this.context.self.address}: the job module built a different graph here`));
     }
     const r = job.request;
     const refs = msg.refs;
@@ -119,7 +116,7 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
       },
     };
     if (this.running.has(msg.name)) return; // a duplicate deployment (retransmitted): already running
-    const entry: RunningSubtask = { ref: { address: this.context.self.address, id: `${this.context.self.id}/${msg.name}` }, jobId: msg.job.jobId, region: msg.region, deploy: msg, instance: undefined };
+    const entry: RunningSubtask = { ref: this.childRef(msg.name), jobId: msg.job.jobId, region: msg.region, deploy: msg, instance: undefined };
     this.running.set(msg.name, entry);
     this.context.spawn(
       {
@@ -132,6 +129,15 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
       },
       msg.name,
     );
+  }
+
+  private childRef(name: string): ActorRef {
+    return { address: this.context.self.address, id: `${this.context.self.id}/${name}` };
+  }
+
+  /** A deployment that could not start fails its subtask: its region's job actor decides. */
+  private reportFailure(msg: DeploySubtask, error: unknown): void {
+    this.context.tellSystem(msg.region, { t: 'subtask-failed', subtask: this.childRef(msg.name), error: encodeError(error) } satisfies SubtaskFailed);
   }
 
   private stopChild(name: string): void {
@@ -181,9 +187,12 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
   }
 }
 
+/**
+ * Imports the job module (lazily: it imports the runtime, which imports the actors). Generation 0
+ * is the spec's own graph; a rescaled generation recompiles it with that generation's parallelism.
+ */
 async function defaultPrepare(job: JobGeneration): Promise<PreparedJob> {
   const prepared = await (await import('../lib/cluster/prepare-job.js')).prepareJob(job.spec);
-  if (job.generation === 0 && Object.keys(job.parallelismOverrides).length === 0 && job.defaultParallelism === prepared.request.defaultParallelism) return prepared;
-  const recompile = prepared.request.recompile!;
-  return { graph: recompile(job.defaultParallelism, job.parallelismOverrides), request: prepared.request };
+  if (job.generation === 0) return prepared;
+  return { graph: prepared.request.recompile!(job.defaultParallelism, job.parallelismOverrides), request: prepared.request };
 }

@@ -127,7 +127,7 @@ export class ActorSystem {
     if (to.address !== this.address) return this.sendRemote(to, message, sender, 'data');
     const cell = this.cells.get(to.id);
     if (cell === undefined || cell.status === 'stopped') {
-      if (cell !== undefined || this.temps.has(to.id) || !this.holdLocal(to, message, sender, 'data')) this.deliverToTempOrDeadLetter(to, message, sender);
+      this.undeliverable(to, message, sender, 'data', cell !== undefined);
       return true;
     }
     const ok = cell.mailbox.offerData({ message, sender });
@@ -143,7 +143,7 @@ export class ActorSystem {
     }
     const cell = this.cells.get(to.id);
     if (cell === undefined || cell.status === 'stopped') {
-      if (cell !== undefined || this.temps.has(to.id) || !this.holdLocal(to, message, sender, 'system')) this.deliverToTempOrDeadLetter(to, message, sender);
+      this.undeliverable(to, message, sender, 'system', cell !== undefined);
       return;
     }
     cell.mailbox.offerSystem({ message, sender });
@@ -253,13 +253,6 @@ export class ActorSystem {
    */
   holdMailFor(idPrefix: string, ttlMs: number): void {
     this.holdPrefixes.push({ prefix: idPrefix, ttlMs });
-  }
-
-  private holdLocal(to: ActorRef, body: unknown, from: ActorRef | undefined, lane: 'data' | 'system'): boolean {
-    if (this.holdPrefixes.length === 0) return false;
-    const env: TransportEnvelope = { to, lane, body };
-    if (from !== undefined) env.from = from;
-    return this.hold(env);
   }
 
   /** Holds `env` when its actor may still appear; false when it is a dead letter. */
@@ -551,10 +544,22 @@ export class ActorSystem {
     return cell.stopping;
   }
 
-  private deliverToTempOrDeadLetter(to: ActorRef, message: unknown, sender: ActorRef | undefined): void {
+  /**
+   * Mail for an actor that is not running: an ask's reply, mail held for an actor not spawned yet
+   * (see {@link holdMailFor}; never for one that `stopped`), or a dead letter.
+   */
+  private undeliverable(to: ActorRef, message: unknown, sender: ActorRef | undefined, lane: 'data' | 'system', stopped: boolean): void {
     const temp = this.temps.get(to.id);
-    if (temp !== undefined) temp.resolve(message);
-    else this.deadLetter(to, message, sender, 'no such actor');
+    if (temp !== undefined) {
+      temp.resolve(message);
+      return;
+    }
+    if (!stopped && this.holdPrefixes.length > 0) {
+      const env: TransportEnvelope = { to, lane, body: message };
+      if (sender !== undefined) env.from = sender;
+      if (this.hold(env)) return;
+    }
+    this.deadLetter(to, message, sender, 'no such actor');
   }
 
   private deadLetter(to: ActorRef, message: unknown, sender: ActorRef | undefined, reason: string): void {

@@ -21,7 +21,7 @@ import type { JobExecutionResult, JobProgress } from '../runtime/embedded-execut
 import { checkParallelismPreconditions, checkMaxParallelismPreconditions, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
-import { getPipelineExecutor, type ExecutionRequest, type JobSpec } from './executor.js';
+import { getPipelineExecutor, type ExecutionRequest } from './executor.js';
 import { newTransformationId, type SourceTransformation, type Transformation } from './transformation.js';
 import type { WatermarkStrategy } from './watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.js';
@@ -73,13 +73,6 @@ export interface ExecuteOptions {
    * decisions, dead letters), synchronously on the runtime's thread; must not throw.
    */
   inspect?: InspectionListener;
-  /**
-   * Run the subtasks on this many worker threads (task slots) of this process; default 0 (the
-   * calling thread). Needs `jobSpec`: each worker loads the job module (`weir run --slots N` sets both).
-   */
-  slots?: number;
-  /** How a worker rebuilds this job (set by `runJobFile`). */
-  jobSpec?: JobSpec;
 }
 
 export class StreamExecutionEnvironment {
@@ -327,8 +320,6 @@ export class StreamExecutionEnvironment {
       restore: opts.fromSavepoint !== undefined ? { path: opts.fromSavepoint, allowNonRestoredState: opts.allowNonRestoredState ?? false } : undefined,
       onStarted: opts.onStarted,
       onWarning: opts.onWarning,
-      slots: opts.slots,
-      jobSpec: opts.jobSpec,
       recompile: (defaultParallelism, parallelismOverrides) => compileJobGraph(sinks, { ...compileOptions, defaultParallelism, parallelismOverrides }),
       defaultParallelism: this.parallelism,
     };

@@ -84,13 +84,6 @@ export interface ExecutionRequest {
   recompile?: ((defaultParallelism: number, parallelismOverrides: Readonly<Record<string, number>>) => JobGraph) | undefined;
   /** The environment's default parallelism the graph was compiled with. */
   defaultParallelism?: number | undefined;
-  /**
-   * Run the subtasks on this many worker threads (task slots) of this process instead of the
-   * calling thread; needs `jobSpec` (each worker loads the job module). Default 0: one thread.
-   */
-  slots?: number | undefined;
-  /** How a task slot rebuilds this job: the job file and its arguments (set by `runJobFile`). */
-  jobSpec?: JobSpec | undefined;
 }
 
 /**

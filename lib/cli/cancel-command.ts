@@ -9,7 +9,7 @@
  * reached; 2 usage error, or `<job>` names no running job or several (`WEIR_ERR_JOB_LOOKUP`).
  */
 import type { Command } from 'commander';
-import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { addNatsOptions, clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
 import { clusterJobCommand } from './cluster-commands.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
@@ -20,10 +20,7 @@ import { describeJob, operateJob } from './job-control-command.js';
  * @returns the sub-command.
  */
 export function registerCancelCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
-  return program
-    .command('cancel')
-    .option('--cluster <urls>', 'cancel the job on the cluster at these NATS URLs (see weir run --cluster)')
-    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
+  return addNatsOptions(program.command('cancel'), 'cluster', false)
     .description('cancel a running job, without a savepoint (flink cancel)')
     .argument('<job>', 'job id or unique job name (see weir list)')
     .action(async (job: string, options: NatsFlags) => {

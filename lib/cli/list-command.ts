@@ -13,7 +13,7 @@
  * 2 usage error.
  */
 import type { Command } from 'commander';
-import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { addNatsOptions, clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
 import { clusterJobCommand } from './cluster-commands.js';
 import type { JobSummary } from '../../actors/job-manager-actor.js';
 import type { CliIO } from './cli-io.js';
@@ -45,12 +45,9 @@ export interface ListCommandOptions {
  * @returns the sub-command.
  */
 export function registerListCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
-  return program
-    .command('list')
+  return addNatsOptions(program.command('list'), 'cluster', false)
     .description('list the jobs running on this machine (flink list)')
     .option('--json', 'print the jobs as a JSON array')
-    .option('--cluster <urls>', "list the cluster's jobs (all of them, ended ones too) from its job manager at these NATS URLs")
-    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
     .action(async (options: ListCommandOptions & NatsFlags) => {
       const cluster = clusterOptionsOf(options);
       if (cluster !== undefined) {

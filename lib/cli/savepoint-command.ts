@@ -12,7 +12,7 @@
  * or `<job>` names no running job or several (`WEIR_ERR_JOB_LOOKUP`, candidates listed).
  */
 import type { Command } from 'commander';
-import { clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { addNatsOptions, clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
 import { clusterJobCommand } from './cluster-commands.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
@@ -31,10 +31,7 @@ export interface SavepointCommandOptions {
  * @returns the sub-command.
  */
 export function registerSavepointCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
-  return program
-    .command('savepoint')
-    .option('--cluster <urls>', 'the job runs on the cluster at these NATS URLs (the directory must be reachable by every task manager)')
-    .option('--subject-prefix <prefix>', 'subject prefix of the cluster', 'weir')
+  return addNatsOptions(program.command('savepoint'), 'cluster', false)
     .description('take a savepoint of a running job; prints its path (flink savepoint)')
     .argument('<job>', 'job id or unique job name (see weir list)')
     .argument('[targetDirectory]', 'directory to put the savepoint in (default: --savepoint-dir, $WEIR_SAVEPOINT_DIR, ./savepoints)')

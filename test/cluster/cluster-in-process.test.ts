@@ -19,6 +19,7 @@ import { TaskExecutorActor } from '../../actors/task-executor-actor.js';
 import { JOB_MANAGER_ADDRESS, JOB_MANAGER_ID, jobManagerRef } from '../../lib/cluster/cluster-messages.js';
 import { TASK_EXECUTOR_ID } from '../../lib/cluster/deployment-messages.js';
 import { handleClusterRequest, type Topology } from '../../lib/cluster/cluster-api.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const JOB_FILE = resolve(here, '../fixtures/cluster/keyed-sum-job.js');
@@ -64,16 +65,6 @@ async function api<T>(c: Cluster, req: Parameters<typeof handleClusterRequest>[2
   const r = await handleClusterRequest(c.jm, jobManagerRef, req);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r as unknown as T;
-}
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function statusOf(c: Cluster, jobId: string): Promise<JobSummary> {

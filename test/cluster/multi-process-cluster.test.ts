@@ -13,6 +13,7 @@ import { committedRows, tipsPerHourAndZone } from '../examples/tips-per-hour-and
 import { killLeftovers, startWeir, type WeirProcess } from '../fault/weir-process.js';
 import { startNatsCluster, stopAllNatsServers } from '../helpers/nats-server.js';
 import { clusterRequest } from '../../lib/cluster/cluster-client.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { JobSummary, TaskManagerInfo } from '../../actors/job-manager-actor.js';
 
 const tmp = tempDir('weir-cluster-mp-');
@@ -24,16 +25,8 @@ test.after.always(async () => {
 
 const TRIPS = 20_000;
 const JOB_TS = 'examples/taxi/fault-tolerant-hourly-tips.ts';
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The job manager may be reconnecting (a NATS server is killed): a failed request means "not yet". */
+const POLL = { timeoutMs: 90_000, everyMs: 100, ignoreErrors: true };
 
 test.serial('JM + 3 TMs on a 3-server NATS cluster: SIGKILL a task manager and a NATS server mid-run, output exactly once', async (t) => {
   const lines = readLines(dataFile('nyc_green_taxi_trips_2023-01_2023-03.csv.gz')).slice(0, TRIPS + 1);
@@ -52,7 +45,7 @@ test.serial('JM + 3 TMs on a 3-server NATS cluster: SIGKILL a task manager and a
   await waitFor('3 task managers', async () => {
     const r = await clusterRequest<{ taskManagers: TaskManagerInfo[] }>(c, { op: 'taskmanagers' });
     return r.taskManagers.length === 3 ? r : undefined;
-  });
+  }, POLL);
   const submit = await startWeir(
     ['run', JOB_TS, '--cluster', urls, '--subject-prefix', prefix, '-p', '3', '--detached', '--json', '--checkpoint-interval', '100', '--', '--input', input, '--output', output, '--throttle', '4000', '--restart-delay', '200'],
     env,
@@ -60,14 +53,14 @@ test.serial('JM + 3 TMs on a 3-server NATS cluster: SIGKILL a task manager and a
   t.is(submit.code, 0, submit.stderr);
   const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
   const status = async (): Promise<JobSummary> => (await clusterRequest<{ job: JobSummary }>(c, { op: 'status', jobId })).job;
-  await waitFor('two checkpoints', async () => ((await status()).checkpointsCompleted >= 2 ? true : undefined));
+  await waitFor('two checkpoints', async () => ((await status()).checkpointsCompleted >= 2 ? true : undefined), POLL);
   // The task managers are procs[1..3]; kill tm1 and the first NATS server.
   await procs[2]!.kill();
   await servers[0]!.kill();
   const done = await waitFor('the job to end', async () => {
     const s = await status();
     return s.endedAt !== undefined ? s : undefined;
-  }, 180_000);
+  }, { ...POLL, timeoutMs: 180_000 });
   t.is(done.status, 'finished', done.error);
   t.true(done.restarts >= 1, `the job failed over (${done.restarts} restarts)`);
   const committed = committedRows(output);

@@ -258,7 +258,14 @@ export class CheckpointCoordinatorActor extends Actor<CheckpointCoordinatorMessa
       if (replyTo !== undefined) this.context.system.tellSystem(replyTo, { ok: false, error: encodeError(new CheckpointError('CHECKPOINT_DECLINED', 'the job has finished: nothing to snapshot')) } satisfies SavepointResult);
       return;
     }
-    const target = kind === 'savepoint' ? savepointTarget(savepointDir!, this.options.jobId, id) : checkpointTarget(this.options.settings.storagePath, this.options.jobId, id);
+    let target: SnapshotTarget;
+    try {
+      target = kind === 'savepoint' ? savepointTarget(savepointDir!, this.options.jobId, id) : checkpointTarget(this.options.settings.storagePath, this.options.jobId, id);
+    } catch (err) {
+      // A savepoint location with an unsupported scheme or bucket name: the request fails, the job goes on.
+      if (replyTo !== undefined) this.context.system.tellSystem(replyTo, { ok: false, error: encodeError(err) } satisfies SavepointResult);
+      return;
+    }
     const { system, self } = this.context;
     const timer = this.options.clock.setTimeout(() => system.tellSystem(self, { t: 'cc-timeout', id } satisfies Timeout, self), this.options.settings.timeoutMs);
     const p: PendingCheckpoint = { id, kind, timestamp: ts, startedAt: performance.now(), target, expected, acks: new Map(), timer, replyTo, completing: false };

@@ -21,6 +21,7 @@ import type { ActorRef } from '../lib/actor/actor-ref.js';
 import type { SupervisionDecision, SupervisorStrategy } from '../lib/actor/supervision.js';
 import type { CheckpointSettings, CheckpointingMode } from '../lib/checkpoint/checkpoint-config.js';
 import { CompletedCheckpointStore } from '../lib/checkpoint/completed-checkpoint-store.js';
+import { resolveLocation } from '../lib/checkpoint/storage-location.js';
 import { assignOperatorState, type OperatorRestoreState, type SubtaskRestoreState } from '../lib/checkpoint/state-assignment.js';
 import type { CompletedCheckpoint } from '../lib/checkpoint/state-handles.js';
 import { decodeError, WeirError } from '../lib/errors.js';
@@ -68,6 +69,12 @@ export interface JobActorOptions {
   restartStrategy: RestartStrategyConfiguration;
   /** A checkpoint or savepoint to start from. */
   restoreFrom: CompletedCheckpoint | undefined;
+  /**
+   * Attempt number of every region's first deployment (default 0). A job recovered by a new
+   * leading job manager starts above every attempt its previous leader used, so mail of the old
+   * subtasks (still running until their task manager cancels them) is dropped as another attempt's.
+   */
+  firstAttempt?: number | undefined;
   stats: CheckpointStats;
   onWarning: (message: string) => void;
   onTerminated: (outcome: JobOutcome) => void;
@@ -199,10 +206,10 @@ export class JobActor extends Actor<JobActorMessage> {
     this.defaultParallelism = options.defaultParallelism ?? 1;
     this.regions = computeFailoverRegions(options.graph);
     for (const r of this.regions) for (const v of r.vertexIds) this.regionOfVertex.set(v, r.index);
-    this.attempts = this.regions.map(() => 0);
+    this.attempts = this.regions.map(() => options.firstAttempt ?? 0);
     this.restoredFrom = this.regions.map(() => options.restoreFrom);
     const root = options.checkpoint.storagePath;
-    this.store = new CompletedCheckpointStore(options.checkpoint.numRetained, root === undefined ? undefined : `${root.replace(/\/+$/, '')}/${options.jobId}`, (err) =>
+    this.store = new CompletedCheckpointStore(options.checkpoint.numRetained, root === undefined ? undefined : resolveLocation(root, options.jobId), (err) =>
       this.warn(`could not delete an old checkpoint: ${(err as Error).message}`),
     );
     if (options.restoreFrom !== undefined) this.store.addRestored(options.restoreFrom);
@@ -392,10 +399,9 @@ export class JobActor extends Actor<JobActorMessage> {
     this.notRunning.delete(k);
     if (this.notRunning.size === 0 && !this.stopping) this.setStatus('running');
     const rs = this.rescaling;
-    if (rs !== undefined) {
-      rs.waiting.delete(k);
-      if (rs.waiting.size === 0) this.finishRescale(rs);
-    }
+    // Only the new generation's subtasks count: `waiting` is filled at redeploy, and a subtask of
+    // the old one that reports late (it was still starting when the rescale began) is not in it.
+    if (rs !== undefined && rs.waiting.delete(k) && rs.waiting.size === 0) this.finishRescale(rs);
   }
 
   /** Task slots died: their subtasks' regions fail over onto the remaining slots. */

@@ -7,10 +7,17 @@
  * regions over onto the remaining slots (Flink's heartbeat.timeout → TaskManager lost).
  *
  * Accepts: RegisterTaskManager, TaskManagerHeartbeat, SlotLost (from task managers); StartJob
- * (local, from the API handler, which prepared the job); ListJobs, ListTaskManagers (asks); its own
- * heartbeat check tick. Sends: TaskManagerRegistered / TaskManagerUnknown to task managers,
- * SlotsLost to job actors. Owns: the registered task managers and their slots, the jobs (spec,
- * status, checkpoint figures, outcome).
+ * (local, from the API handler, which prepared the job, or from the recovery of a new leader);
+ * RecoveryFailed (local); CancelWaitingJob, ListJobs, ListTaskManagers (asks); its own heartbeat check tick. Sends:
+ * TaskManagerRegistered / TaskManagerUnknown to task managers, SlotsLost to job actors. Owns: the
+ * registered task managers and their slots, the jobs (spec, status, checkpoint figures, outcome),
+ * recovered jobs waiting for slots.
+ *
+ * High availability: a recovered job (StartJob with `recovery`) keeps its id, deploys its subtasks
+ * with attempt numbers above any its previous leader used, and waits until the task managers that
+ * re-register (they do when this job manager answers `tm-unknown` to their heartbeats) offer as many
+ * slots as its largest parallelism — or `slotWaitMs` passed and at least one slot is there — as
+ * Flink's scheduler waits for slots instead of failing the recovered job at once.
  */
 import { Actor } from '../lib/actor/actor.js';
 import type { ActorRef } from '../lib/actor/actor-ref.js';
@@ -34,6 +41,12 @@ export interface JobManagerOptions {
   onSlotsLost?: (addresses: string[]) => void;
   /** Log lines (registrations, losses, job status changes). */
   log?: (line: string) => void;
+  /**
+   * Told once per job when it reached a terminal status (finished, cancelled, failed): the
+   * high-availability job store forgets it. Also called for jobs stopped because this actor stops
+   * (a job manager stepping down must ignore those: its jobs are not over).
+   */
+  onJobEnded?: (jobId: string, status: JobStatus) => void;
 }
 
 /** A registered task manager. */
@@ -54,6 +67,39 @@ export interface StartJob {
   spec: JobSpec;
   prepared: PreparedJob;
   restoreFrom: CompletedCheckpoint | undefined;
+  /** Set when a new leader recovers the job from the job store (high availability). */
+  recovery?: JobRecovery | undefined;
+}
+
+/** How a recovered job starts (see the class docstring). */
+export interface JobRecovery {
+  /** Recoveries so far, this one included (shown by `weir list`). */
+  recoveries: number;
+  /** Attempt number of its subtasks' first deployment (see RECOVERY_ATTEMPT_STRIDE in job-store.ts). */
+  firstAttempt: number;
+  /** Wall-clock epoch ms of the original submission (the job's `startedAt`). */
+  submittedAt: number;
+  /** Registered slots to wait for before deploying (the job's largest parallelism). */
+  minSlots: number;
+  /** After this long, ms, the job deploys on the slots registered so far (at least one). */
+  slotWaitMs: number;
+}
+
+/** Local: a stored job could not be recovered (its module or restore point failed to load): it is listed as failed. */
+export interface RecoveryFailed {
+  t: 'recovery-failed';
+  jobId: string;
+  jobName: string;
+  file: string;
+  submittedAt: number;
+  recoveries: number;
+  error: string;
+}
+
+/** Ask (local, from the API's `cancel`): cancel a recovered job still waiting for slots; replies true when it was waiting. */
+export interface CancelWaitingJob {
+  t: 'cancel-waiting';
+  jobId: string;
 }
 
 /** A job as `weir list` shows it. */
@@ -62,9 +108,11 @@ export interface JobSummary {
   jobName: string;
   status: JobStatus;
   file: string;
-  /** Wall-clock ms. */
+  /** Wall-clock ms (of the submission, also for a recovered job). */
   startedAt: number;
   endedAt: number | undefined;
+  /** Times a new leading job manager recovered the job (high availability). */
+  recoveries: number;
   restarts: number;
   checkpointsCompleted: number;
   checkpointsFailed: number;
@@ -92,13 +140,15 @@ interface JobEntry {
   summary: JobSummary;
   ref: ActorRef;
   stats: CheckpointStats;
+  /** A recovered job waiting for slots: spawned once enough registered (see the class docstring). */
+  waiting?: { start: StartJob; recovery: JobRecovery; since: number; logged: number } | undefined;
 }
 
 interface HeartbeatCheck {
   t: 'hb-check';
 }
 
-type JobManagerMessage = RegisterTaskManager | TaskManagerHeartbeat | SlotLost | StartJob | ListJobs | ListTaskManagers | JobStatsRequest | HeartbeatCheck;
+type JobManagerMessage = RegisterTaskManager | TaskManagerHeartbeat | SlotLost | StartJob | RecoveryFailed | CancelWaitingJob | ListJobs | ListTaskManagers | JobStatsRequest | HeartbeatCheck;
 
 export class JobManagerActor extends Actor<JobManagerMessage> {
   private readonly tms = new Map<string, TaskManagerInfo & { ref: ActorRef }>();
@@ -142,6 +192,26 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
       }
       case 'start-job':
         return this.startJob(msg);
+      case 'recovery-failed':
+        this.jobs.set(msg.jobId, {
+          summary: { jobId: msg.jobId, jobName: msg.jobName, status: 'failed', file: msg.file, startedAt: msg.submittedAt, endedAt: Date.now(), recoveries: msg.recoveries, restarts: 0, checkpointsCompleted: 0, checkpointsFailed: 0, error: msg.error, outputs: [], figures: {} },
+          ref: { address: this.context.self.address, id: `${this.context.self.id}/${msg.jobId}` },
+          stats: new CheckpointStats(msg.jobId),
+        });
+        return;
+      case 'cancel-waiting': {
+        const j = this.jobs.get(msg.jobId);
+        const waiting = j?.waiting !== undefined;
+        if (j !== undefined && waiting) {
+          j.waiting = undefined;
+          j.summary.status = 'cancelled';
+          j.summary.endedAt = Date.now();
+          this.log(`job ${msg.jobId} (${j.summary.jobName}) is cancelled (it was waiting for task slots)`);
+          this.options.onJobEnded?.(msg.jobId, 'cancelled');
+        }
+        this.context.reply(waiting);
+        return;
+      }
       case 'list-jobs':
         this.context.reply([...this.jobs.values()].map((j) => this.summaryOf(j)));
         return;
@@ -155,6 +225,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
       }
       case 'hb-check':
         this.checkHeartbeats();
+        this.startWaitingJobs();
         this.scheduleCheck();
         return;
     }
@@ -167,6 +238,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
     if (existing === undefined) this.log(`task manager ${msg.taskManagerId} registered (${msg.host}, pid ${msg.pid}, ${msg.slots.length} slot(s))`);
     this.tms.set(msg.taskManagerId, { taskManagerId: msg.taskManagerId, host: msg.host, pid: msg.pid, slots: [...msg.slots], lastHeartbeat: now, registeredAt: existing?.registeredAt ?? now, ref: sender });
     this.context.reply({ t: 'tm-registered', heartbeatIntervalMs: this.options.heartbeatIntervalMs } satisfies TaskManagerRegistered);
+    this.startWaitingJobs();
   }
 
   private checkHeartbeats(): void {
@@ -182,7 +254,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
     this.log(reason);
     this.options.onSlotsLost?.(addresses);
     for (const j of this.jobs.values()) {
-      if (isTerminal(j.summary.status)) continue;
+      if (isTerminal(j.summary.status) || j.waiting !== undefined) continue;
       this.context.tellSystem(j.ref, { t: 'slots-lost', addresses, reason } satisfies SlotsLost);
     }
   }
@@ -191,9 +263,45 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
     const { prepared, spec, jobId } = msg;
     const stats = new CheckpointStats(jobId);
     registerCheckpointStats(stats);
-    const summary: JobSummary = { jobId, jobName: prepared.graph.jobName, status: 'created', file: spec.file, startedAt: Date.now(), endedAt: undefined, restarts: 0, checkpointsCompleted: 0, checkpointsFailed: 0, error: undefined, outputs: [], figures: {} };
+    const recovery = msg.recovery;
+    const summary: JobSummary = { jobId, jobName: prepared.graph.jobName, status: 'created', file: spec.file, startedAt: recovery?.submittedAt ?? Date.now(), endedAt: undefined, recoveries: recovery?.recoveries ?? 0, restarts: 0, checkpointsCompleted: 0, checkpointsFailed: 0, error: undefined, outputs: [], figures: {} };
+    const entry: JobEntry = { summary, ref: { address: this.context.self.address, id: `${this.context.self.id}/${jobId}` }, stats };
+    if (recovery !== undefined && this.slots().length < recovery.minSlots) {
+      entry.waiting = { start: msg, recovery, since: Date.now(), logged: 0 };
+      this.jobs.set(jobId, entry);
+      this.context.reply({ jobId });
+      this.startWaitingJobs();
+      return;
+    }
+    this.spawnJob(entry, msg);
+    this.jobs.set(jobId, entry);
+    this.context.reply({ jobId });
+  }
+
+  /** Starts the recovered jobs whose slots are there (or whose wait is over and that have one). */
+  private startWaitingJobs(): void {
+    const now = Date.now();
+    const slots = this.slots().length;
+    for (const j of this.jobs.values()) {
+      const w = j.waiting;
+      if (w === undefined) continue;
+      const waited = now - w.since;
+      if (slots >= w.recovery.minSlots || (waited >= w.recovery.slotWaitMs && slots > 0)) {
+        j.waiting = undefined;
+        if (slots < w.recovery.minSlots) this.log(`job ${j.summary.jobId}: deploying on ${slots} slot(s) after waiting ${waited} ms for ${w.recovery.minSlots}`);
+        this.spawnJob(j, w.start);
+      } else if (now - w.logged >= Math.max(1_000, w.recovery.slotWaitMs)) {
+        w.logged = now;
+        this.log(`job ${j.summary.jobId} (${j.summary.jobName}) waits for ${w.recovery.minSlots} task slot(s) to register (${slots} so far)`);
+      }
+    }
+  }
+
+  private spawnJob(entry: JobEntry, msg: StartJob): void {
+    const { prepared, spec, jobId } = msg;
+    const { summary, stats } = entry;
     const r = prepared.request;
-    const ref = this.context.spawn(
+    entry.ref = this.context.spawn(
       {
         create: () =>
           new JobActor({
@@ -208,6 +316,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
             stateBackend: r.stateBackend,
             restartStrategy: r.restartStrategy,
             restoreFrom: msg.restoreFrom,
+            firstAttempt: msg.recovery?.firstAttempt,
             stats,
             onWarning: (m) => this.log(`job ${jobId}: ${m}`),
             onTerminated: (o) => this.onJobTerminated(jobId, o),
@@ -222,8 +331,6 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
       },
       jobId,
     );
-    this.jobs.set(jobId, { summary, ref, stats });
-    this.context.reply({ jobId });
   }
 
   private onJobTerminated(jobId: string, o: JobOutcome): void {
@@ -233,6 +340,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
     j.summary.outputs = o.outputs;
     if (o.error !== undefined) j.summary.error = o.error instanceof Error ? `${o.error.name}: ${o.error.message}` : String(o.error);
     for (const [id, f] of o.figures) j.summary.figures[String(id)] = f;
+    this.options.onJobEnded?.(jobId, j.summary.status);
   }
 
   private summaryOf(j: JobEntry): JobSummary {

@@ -59,7 +59,13 @@ export class RegionActor extends Actor<FailRegion | SubtaskFailed> {
   }
 
   receive(msg: FailRegion | SubtaskFailed): void {
-    if (msg.t === 'subtask-failed') throw decodeError(msg.error);
+    if (msg.t === 'subtask-failed') {
+      // Only this attempt's subtasks fail it: a subtask of an earlier attempt (or of the previous
+      // leading job manager, whose region actor had this path) that fails late is already replaced.
+      const name = msg.subtask.id.slice(msg.subtask.id.indexOf('/') + 1);
+      if (!(this.remote.get(msg.subtask.address)?.includes(name) ?? false)) return;
+      throw decodeError(msg.error);
+    }
     throw msg.error;
   }
 

@@ -666,11 +666,12 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   }
 
   /** Live figures of this subtask (read by its task executor for `weir topology`). */
-  stats(): { recordsIn: number; recordsOut: number; backPressured: boolean; watermark: number | undefined; lastCheckpointId: number | undefined; stateBytes: number } {
+  stats(): { recordsIn: number; recordsOut: number; operators: OperatorFigures[]; backPressured: boolean; watermark: number | undefined; lastCheckpointId: number | undefined; stateBytes: number } {
     const members = this.chain?.members ?? [];
     return {
       recordsIn: members[0]?.metrics.recordsIn ?? 0,
       recordsOut: members[members.length - 1]?.metrics.recordsOut ?? 0,
+      operators: members.map((m) => ({ nodeId: m.node.id, recordsIn: m.metrics.recordsIn, recordsOut: m.metrics.recordsOut })),
       backPressured: this.blockedOn > 0,
       watermark: this.currentWatermark,
       lastCheckpointId: this.lastAck?.id,

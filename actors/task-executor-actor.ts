@@ -161,6 +161,7 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
         mailboxDepth: depth === undefined ? 0 : depth.system + depth.data,
         recordsIn: s?.recordsIn ?? 0,
         recordsOut: s?.recordsOut ?? 0,
+        operators: s?.operators ?? [],
         backPressured: s?.backPressured ?? false,
         watermark: s?.watermark,
         lastCheckpointId: s?.lastCheckpointId,

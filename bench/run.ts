@@ -46,6 +46,8 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [options]
        npm run bench -- nexmark [options]        the Nexmark suite (--help for its options)
        npm run bench -- nexmark-micro [options]  its micro-benchmarks (--help for their options)
+       npm run bench -- cluster [options]        across task managers over NATS (--help for its options)
+       npm run bench -- slots [options]          an embedded job on 1 and 2 worker-thread slots (--help)
   --only NAME              run only this benchmark (repeatable): ${benchmarks.map((b) => b.name).join(', ')}
   --runs R                 measured runs per benchmark (latency: per rate and parallelism; checkpoint benchmarks: per backend), median reported (default ${DEFAULT_RUNS}; checkpoint benchmarks 1)
   --no-save                do not write bench/results/<date>-<host>.json (use when profiling)
@@ -360,13 +362,15 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * Sub-commands: `nexmark` (the Nexmark suite) and `nexmark-micro` (its micro-benchmarks), loaded
+ * Sub-commands: `nexmark` (the Nexmark suite), `nexmark-micro` (its micro-benchmarks), `cluster`
+ * (over NATS) and `slots` (worker-thread slots), loaded
  * only when asked for; anything else is the benchmarks above.
  */
 async function dispatch(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'nexmark') return (await import('./nexmark/run-nexmark.js')).runNexmarkCommand(argv.slice(1));
   if (argv[0] === 'nexmark-micro') return (await import('./nexmark/micro.js')).runMicroCommand(argv.slice(1));
   if (argv[0] === 'cluster') return (await import('./cluster/cluster-bench.js')).runClusterCommand(argv.slice(1));
+  if (argv[0] === 'slots') return (await import('./slots/slot-scaling-bench.js')).runSlotsCommand(argv.slice(1));
   return main(argv);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `weir` command. Registers the TypeScript loader hooks (so job files can be .ts with
 // decorator metadata), then hands process.argv to dist/lib/cli/main.js and exits with its code:
-// 0 success, 1 job failed, 2 usage or configuration error, 3 job file could not be loaded.
+// 0 success, 1 job failed, 2 usage or configuration error, 3 job file could not be loaded,
+// 75 a high-availability job manager lost its leadership (lib/cli/exit-codes.ts has them all).
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 
@@ -14,6 +15,8 @@ if (!existsSync(hooks) || !existsSync(mainModule)) {
 }
 
 register(hooks, { data: { packageRoot: new URL('../', import.meta.url).href } });
+// Same mark as dist/lib/cli/register-ts-loader.js: worker-thread slots do not register twice here.
+globalThis[Symbol.for('weir.tsLoaderRegistered')] = true;
 process.setSourceMapsEnabled(true);
 
 const { main } = await import(mainModule.href);

@@ -7,8 +7,11 @@ import 'reflect-metadata';
 import './api/keyed-stream.js';
 import { setPipelineExecutor } from './api/executor.js';
 import { executeEmbedded } from './runtime/embedded-executor.js';
+import { holdingCheckpointStorage } from './checkpoint/checkpoint-storage-connection.js';
+import { prepareCheckpointStorage } from './checkpoint/checkpoint-storage.js';
 
-setPipelineExecutor(executeEmbedded);
+// Each embedded job holds the checkpoint storage's NATS connection (if any) while it runs.
+setPipelineExecutor(holdingCheckpointStorage(executeEmbedded, prepareCheckpointStorage));
 
 // DataStream API
 export { StreamExecutionEnvironment, type EnvironmentOptions, type ExecuteOptions } from './api/environment.js';
@@ -152,6 +155,8 @@ export type { CheckpointRecord } from './telemetry/checkpoint-metrics.js';
 export type { CheckpointMetadata, CompletedCheckpoint } from './checkpoint/state-handles.js';
 export { readMetadata as readCheckpointMetadata } from './checkpoint/checkpoint-storage.js';
 export { loadRestorePoint } from './checkpoint/checkpoint-loader.js';
+export { useNatsForCheckpointStorage, closeCheckpointStorageConnection } from './checkpoint/checkpoint-storage-connection.js';
+export type { NatsCliOptions } from './transport/nats-connection-options.js';
 export {
   DEFAULT_MAX_PARALLELISM,
   KeyGroupRange,

@@ -4,12 +4,16 @@
  *
  * 1. **Keyed exchange**: two actor systems (`bench-a` on this thread, `bench-b` in a worker
  *    thread), each on its own {@link NatsTransport} and NATS connection; the sender tells
- *    `{t:'rb', ch, v, ts}` batches of 1,024 Nexmark-bid-like records (~200 B each) to actor
- *    `counter` on `bench-b`, waiting for `onWritable` whenever `tell` returns false. Records/s
- *    until the receiver counted all. Against, in the same run: raw nats.js publishing the same
- *    frame bytes (one batch encoded once with Weir's frame codec) from one connection to a
- *    subscription in the worker counting messages × 1,024 (and a variant that also decodes each
- *    frame), flushing every `--flush-every` messages.
+ *    `{t:'rb', ch, v, ts}` batches of 1,024 Nexmark-bid-like records (~180 B each on the wire) to
+ *    actor `counter` on `bench-b`, waiting for `onWritable` whenever `tell` returns false.
+ *    Records/s from the first send until the receiving actor counted all. Against, in the same
+ *    run and interleaved with it (one run of each per round, every other round in reverse
+ *    order): raw nats.js publishing the same frame bytes (one batch encoded once with Weir's
+ *    frame codec) from one connection to a subscription in a worker that counts messages × 1,024;
+ *    the same with a subscriber that decodes each frame; and raw nats.js with Weir's codec but
+ *    none of its protocol (each batch encoded into a frame when published, decoded on arrival),
+ *    flushing every `--flush-every` messages. Each run also records the CPU time per record of
+ *    the sending and the receiving thread (Linux), which says where the time goes.
  * 2. **Scaling 1 → 2 task slots**: a CPU-heavy keyed job (cpu-job.ts) submitted to an in-process
  *    job manager + task manager (startJobManager/startTaskManager) with 1 slot at parallelism 1,
  *    then 2 slots at parallelism 2; events/s from the job's own start/end times.
@@ -17,10 +21,13 @@
  *    by a 1 ms timer) carrying its send time to actor `latency` on `bench-b`; p50/p99/max of
  *    receive − send over `--duration` s after 1 s of warm-up.
  *
- * Prints a markdown table and writes `bench/results/cluster-<date>-<host>.json`.
+ * Prints a markdown table and writes `bench/results/cluster-<date>-<host>.json` (or, when a run
+ * of that day already wrote it, `cluster-<date>-<host>-2.json`, `-3`, …: results are never
+ * overwritten).
  */
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,13 +39,14 @@ import { handleClusterRequest } from '../../lib/cluster/cluster-api.js';
 import { jobManagerRef } from '../../lib/cluster/cluster-messages.js';
 import { startJobManager } from '../../lib/cluster/job-manager-process.js';
 import { startTaskManager } from '../../lib/cluster/task-manager-process.js';
-import { encodeFrame } from '../../lib/transport/frame-codec.js';
+import { encodeFrame, FrameBuilder } from '../../lib/transport/frame-codec.js';
 import { NatsTransport } from '../../lib/transport/nats-transport.js';
 import type { JobSummary } from '../../actors/job-manager-actor.js';
 import { median } from '../measure.js';
 import { machineInfo, type MachineInfo } from '../report.js';
 import { tcpAnswers } from '../nexmark/micro-transport.js';
 import type { ReceiverWorkerData } from './receiver-worker.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const BATCH = 1024;
 
@@ -59,7 +67,7 @@ interface Options {
 const USAGE = `usage: npm run bench -- cluster [options]
   --servers URL          NATS server (default nats://127.0.0.1:4222)
   --records N            records per exchange run (default 2,000,000)
-  --runs R               exchange runs, median reported (default 3)
+  --runs R               runs of the exchange and of each scaling case, median reported (default 5)
   --flush-every M        raw nats.js: flush every M messages (default 32)
   --job-records N        records of the scaling job (default 2,000,000)
   --iterations I         CPU rounds per record in the scaling job (default 200)
@@ -102,7 +110,7 @@ function parse(argv: readonly string[]): Options | undefined {
   return {
     servers: values.servers ?? 'nats://127.0.0.1:4222',
     records: num(values.records, 2_000_000, 'records'),
-    runs: num(values.runs, 3, 'runs'),
+    runs: num(values.runs, 5, 'runs'),
     flushEvery: num(values['flush-every'], 32, 'flush-every'),
     jobRecords: num(values['job-records'], 2_000_000, 'job-records'),
     iterations: num(values.iterations, 200, 'iterations'),
@@ -120,6 +128,7 @@ interface WorkerMsg {
   t: string;
   atMs?: number;
   records?: number;
+  cpuMs?: number;
   samples?: Float64Array;
   error?: string;
 }
@@ -177,7 +186,7 @@ interface Bid {
   extra: string;
 }
 
-/** A batch of Nexmark-bid-like records, ~200 B each as cbor. */
+/** A batch of Nexmark-bid-like records, ~180 B each on the wire. */
 function bidBatch(seed: number): { t: 'rb'; ch: number; v: Bid[]; ts: number[] } {
   const v: Bid[] = [];
   const ts: number[] = [];
@@ -198,29 +207,70 @@ function bidBatch(seed: number): { t: 'rb'; ch: number; v: Bid[]; ts: number[] }
   return { t: 'rb', ch: 0, v, ts };
 }
 
-async function weirExchange(system: ActorSystem, to: ActorRef, rx: Receiver, batches: ReturnType<typeof bidBatch>[], records: number): Promise<number> {
-  const frames = Math.ceil(records / BATCH);
-  await rx.ask({ t: 'expect', records: frames * BATCH }, 'armed');
-  const done = rx.next('done');
-  const t0 = performance.timeOrigin + performance.now();
-  for (let i = 0; i < frames; i++) {
-    if (!system.tell(to, batches[i % batches.length]!)) await new Promise<void>((r) => system.onWritable(to, r));
-  }
-  const m = await done;
-  return (frames * BATCH * 1000) / (m.atMs! - t0);
+/** One measured exchange: records/s, and CPU per record of the sending and receiving threads (µs; undefined off Linux). */
+interface ExchangeRun {
+  recordsPerSec: number;
+  senderCpuUsPerRecord: number | undefined;
+  receiverCpuUsPerRecord: number | undefined;
 }
 
-async function rawExchange(nc: NatsConnection, subject: string, rx: Receiver, bytes: Uint8Array, records: number, flushEvery: number): Promise<number> {
+/** Arms the receiver, runs `send(frames)`, and times it from the first send to the last record counted. */
+async function timeExchange(rx: Receiver, records: number, send: (frames: number) => Promise<void>): Promise<ExchangeRun> {
   const frames = Math.ceil(records / BATCH);
-  await rx.ask({ t: 'expect', records: frames * BATCH }, 'armed');
+  const total = frames * BATCH;
+  await rx.ask({ t: 'expect', records: total }, 'armed');
   const done = rx.next('done');
+  const cpu0 = threadCpuMs();
   const t0 = performance.timeOrigin + performance.now();
-  for (let i = 0; i < frames; i++) {
-    nc.publish(subject, bytes);
-    if (i % flushEvery === flushEvery - 1) await nc.flush();
-  }
+  await send(frames);
   const m = await done;
-  return (frames * BATCH * 1000) / (m.atMs! - t0);
+  const cpu1 = threadCpuMs();
+  return {
+    recordsPerSec: (total * 1000) / (m.atMs! - t0),
+    senderCpuUsPerRecord: cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / total : undefined,
+    receiverCpuUsPerRecord: m.cpuMs !== undefined ? (m.cpuMs * 1000) / total : undefined,
+  };
+}
+
+/** Weir: `tell` each batch to the counter actor, waiting for `onWritable` whenever `tell` says so. */
+function weirSend(system: ActorSystem, to: ActorRef, batches: ReturnType<typeof bidBatch>[]): (frames: number) => Promise<void> {
+  return async (frames) => {
+    for (let i = 0; i < frames; i++) {
+      if (!system.tell(to, batches[i % batches.length]!)) await new Promise<void>((r) => system.onWritable(to, r));
+    }
+  };
+}
+
+/** Raw nats.js: publish the same frame bytes, flushing (a PING/PONG with the server) every `flushEvery` messages. */
+function rawSend(nc: NatsConnection, subject: string, bytes: Uint8Array, flushEvery: number): (frames: number) => Promise<void> {
+  return async (frames) => {
+    for (let i = 0; i < frames; i++) {
+      nc.publish(subject, bytes);
+      if (i % flushEvery === flushEvery - 1) await nc.flush();
+    }
+  };
+}
+
+/**
+ * Raw nats.js with Weir's codec and none of its protocol: each batch encoded into a frame at
+ * publish time (the FrameBuilder the transport uses), decoded by the receiver.
+ */
+function rawCodecSend(nc: NatsConnection, subject: string, to: ActorRef, batches: ReturnType<typeof bidBatch>[], flushEvery: number): (frames: number) => Promise<void> {
+  const builder = new FrameBuilder();
+  return async (frames) => {
+    for (let i = 0; i < frames; i++) {
+      builder.append({ to, lane: 'data', body: batches[i % batches.length]! });
+      nc.publish(subject, builder.finish({ from: 'bench-a', epoch: 'bench', seq: i + 1, first: 1 }).frame);
+      if (i % flushEvery === flushEvery - 1) await nc.flush();
+    }
+  };
+}
+
+interface ExchangeSide {
+  runs: ExchangeRun[];
+  medianRecordsPerSec: number;
+  medianSenderCpuUsPerRecord: number | undefined;
+  medianReceiverCpuUsPerRecord: number | undefined;
 }
 
 interface ExchangeReport {
@@ -228,15 +278,34 @@ interface ExchangeReport {
   runs: number;
   bytesPerRecord: number;
   frameBytes: number;
-  weirRecordsPerSec: number[];
-  rawRecordsPerSec: number[];
-  rawDecodeRecordsPerSec: number[];
-  medianWeir: number;
-  medianRaw: number;
-  medianRawDecode: number;
+  /** 1-minute load average before the first and after the last exchange run. */
+  loadBefore: number;
+  loadAfter: number;
+  weir: ExchangeSide;
+  /** Raw nats.js, the same frame bytes, the receiver counts messages × 1,024. */
+  raw: ExchangeSide;
+  /** Raw nats.js, the same frame bytes, the receiver decodes each frame (decodeFrame). */
+  rawDecode: ExchangeSide;
+  /** Raw nats.js, each batch encoded with Weir's codec when published and decoded on arrival. */
+  rawCodec: ExchangeSide;
+  /** Weir median / raw median (the issue's figure, target ≥ 0.5), and against the other references. */
   ratio: number;
   ratioToDecoding: number;
+  ratioToCodec: number;
+  /** Weir / raw of each run (the runs are interleaved, so this is less exposed to load drifting during the bench) and their median. */
+  runRatios: number[];
+  medianRunRatio: number;
   transportStats: unknown;
+}
+
+function side(runs: ExchangeRun[]): ExchangeSide {
+  const m = (xs: (number | undefined)[]): number | undefined => (xs.every((x) => x !== undefined) ? median(xs as number[]) : undefined);
+  return {
+    runs,
+    medianRecordsPerSec: median(runs.map((r) => r.recordsPerSec)),
+    medianSenderCpuUsPerRecord: m(runs.map((r) => r.senderCpuUsPerRecord)),
+    medianReceiverCpuUsPerRecord: m(runs.map((r) => r.receiverCpuUsPerRecord)),
+  };
 }
 
 async function runExchange(o: Options, prefix: string): Promise<ExchangeReport> {
@@ -249,53 +318,55 @@ async function runExchange(o: Options, prefix: string): Promise<ExchangeReport> 
   const rawSubject = `${prefix}.raw`;
   const rawRx = await Receiver.start({ mode: 'raw', servers: o.servers, subject: rawSubject, batch: BATCH });
   const decRx = await Receiver.start({ mode: 'raw', servers: o.servers, subject: `${rawSubject}-dec`, batch: BATCH, decode: true });
+  const codecRx = await Receiver.start({ mode: 'raw', servers: o.servers, subject: `${rawSubject}-codec`, batch: BATCH, decode: true });
   const nc = await connect({ servers: o.servers, noAsyncTraces: true, name: 'weir-bench-sender' });
   const rawNc = await connect({ servers: o.servers, noAsyncTraces: true, name: 'weir-bench-raw-pub' });
   const system = new ActorSystem({ address: 'bench-a' });
   const transport = new NatsTransport('bench-a', nc, { subjectPrefix: prefix, ownsConnection: true });
   system.attachTransport(transport, '*');
-  const weir: number[] = [];
-  const raw: number[] = [];
-  const rawDec: number[] = [];
+  const modes: { name: string; rx: Receiver; send: (frames: number) => Promise<void>; runs: ExchangeRun[] }[] = [
+    { name: 'Weir', rx: weirRx, send: weirSend(system, to, batches), runs: [] },
+    { name: 'raw nats.js', rx: rawRx, send: rawSend(rawNc, rawSubject, frameBytes, o.flushEvery), runs: [] },
+    { name: 'raw + decode', rx: decRx, send: rawSend(rawNc, `${rawSubject}-dec`, frameBytes, o.flushEvery), runs: [] },
+    { name: 'raw + encode + decode', rx: codecRx, send: rawCodecSend(rawNc, `${rawSubject}-codec`, to, batches, o.flushEvery), runs: [] },
+  ];
+  const loadBefore = os.loadavg()[0]!;
   try {
     const warm = Math.min(o.records, 200_000);
-    log(`exchange: warm-up, ${warm.toLocaleString('en-US')} records each`);
-    await weirExchange(system, to, weirRx, batches, warm);
-    await rawExchange(rawNc, rawSubject, rawRx, frameBytes, warm, o.flushEvery);
-    await rawExchange(rawNc, `${rawSubject}-dec`, decRx, frameBytes, warm, o.flushEvery);
+    log(`exchange: warm-up, ${warm.toLocaleString('en-US')} records each; load average ${loadBefore.toFixed(2)}`);
+    for (const m of modes) await timeExchange(m.rx, warm, m.send);
     for (let i = 1; i <= o.runs; i++) {
-      gc();
-      const w = await weirExchange(system, to, weirRx, batches, o.records);
-      gc();
-      const r = await rawExchange(rawNc, rawSubject, rawRx, frameBytes, o.records, o.flushEvery);
-      gc();
-      const d = await rawExchange(rawNc, `${rawSubject}-dec`, decRx, frameBytes, o.records, o.flushEvery);
-      weir.push(w);
-      raw.push(r);
-      rawDec.push(d);
-      log(`exchange: run ${i}/${o.runs}: Weir ${fmt(w)} records/s, raw nats.js ${fmt(r)} records/s (${((100 * w) / r).toFixed(0)}%), raw + decode ${fmt(d)} records/s`);
+      // Every other round in reverse order, so no mode always runs right after another.
+      for (const m of i % 2 === 1 ? modes : [...modes].reverse()) {
+        gc();
+        m.runs.push(await timeExchange(m.rx, o.records, m.send));
+      }
+      const [w, r, d, c] = modes.map((m) => m.runs[i - 1]!.recordsPerSec) as [number, number, number, number];
+      log(`exchange: run ${i}/${o.runs}: Weir ${fmt(w)} records/s, raw nats.js ${fmt(r)} records/s (${((100 * w) / r).toFixed(0)}%), raw + decode ${fmt(d)}, raw + encode + decode ${fmt(c)}`);
     }
   } finally {
     await system.terminate();
     await rawNc.close();
-    await Promise.all([weirRx.stop(), rawRx.stop(), decRx.stop()]);
+    await Promise.all(modes.map((m) => m.rx.stop()));
   }
-  const mw = median(weir);
-  const mr = median(raw);
-  const md = median(rawDec);
+  const [weir, raw, rawDecode, rawCodec] = modes.map((m) => side(m.runs)) as [ExchangeSide, ExchangeSide, ExchangeSide, ExchangeSide];
+  const runRatios = weir.runs.map((w, i) => w.recordsPerSec / raw.runs[i]!.recordsPerSec);
   return {
     records: Math.ceil(o.records / BATCH) * BATCH,
     runs: o.runs,
     bytesPerRecord: frameBytes.byteLength / BATCH,
     frameBytes: frameBytes.byteLength,
-    weirRecordsPerSec: weir,
-    rawRecordsPerSec: raw,
-    rawDecodeRecordsPerSec: rawDec,
-    medianWeir: mw,
-    medianRaw: mr,
-    medianRawDecode: md,
-    ratio: mw / mr,
-    ratioToDecoding: mw / md,
+    loadBefore,
+    loadAfter: os.loadavg()[0]!,
+    weir,
+    raw,
+    rawDecode,
+    rawCodec,
+    ratio: weir.medianRecordsPerSec / raw.medianRecordsPerSec,
+    ratioToDecoding: weir.medianRecordsPerSec / rawDecode.medianRecordsPerSec,
+    ratioToCodec: weir.medianRecordsPerSec / rawCodec.medianRecordsPerSec,
+    runRatios,
+    medianRunRatio: median(runRatios),
     transportStats: transport.stats(),
   };
 }
@@ -460,9 +531,15 @@ function table(m: MachineInfo, ex: ExchangeReport | undefined, sc: ScalingReport
     '|---|---|---|---|',
   ];
   if (ex !== undefined) {
+    const w = ex.weir.medianRecordsPerSec;
     lines.push(
-      `| keyed exchange over NATS, actor → actor, ${BATCH}-record batches (~${ex.bytesPerRecord.toFixed(0)} B/record), median of ${ex.runs} × ${ex.records.toLocaleString('en-US')} records | ${fmt(ex.medianWeir)} records/s | raw nats.js, same frame bytes, count only: ${fmt(ex.medianRaw)} records/s | ${(100 * ex.ratio).toFixed(0)}% (target ≥ 50%) |`,
-      `| (same) | | raw nats.js + frame decode: ${fmt(ex.medianRawDecode)} records/s | ${(100 * ex.ratioToDecoding).toFixed(0)}% |`,
+      `| keyed exchange over NATS, actor → actor, ${BATCH}-record batches (~${ex.bytesPerRecord.toFixed(0)} B/record), median of ${ex.runs} × ${ex.records.toLocaleString('en-US')} records | ${fmt(w)} records/s | raw nats.js, same frame bytes, count only: ${fmt(ex.raw.medianRecordsPerSec)} records/s | ${(100 * ex.ratio).toFixed(0)}% (target ≥ 50%; per-run ratios ${ex.runRatios.map((r) => (100 * r).toFixed(0)).join(', ')}%) |`,
+      `| (same) | | raw nats.js + frame decode: ${fmt(ex.rawDecode.medianRecordsPerSec)} records/s | ${(100 * ex.ratioToDecoding).toFixed(0)}% |`,
+      `| (same) | | raw nats.js + Weir's codec (encode each batch, decode), no protocol: ${fmt(ex.rawCodec.medianRecordsPerSec)} records/s | ${(100 * ex.ratioToCodec).toFixed(0)}% |`,
+    );
+    const cpu = (x: ExchangeSide): string => (x.medianSenderCpuUsPerRecord === undefined ? 'n/a' : `${x.medianSenderCpuUsPerRecord.toFixed(3)} / ${x.medianReceiverCpuUsPerRecord?.toFixed(3) ?? 'n/a'}`);
+    lines.push(
+      `| CPU per record, sending / receiving thread (µs; load ${ex.loadBefore.toFixed(2)} → ${ex.loadAfter.toFixed(2)}) | Weir ${cpu(ex.weir)} | raw ${cpu(ex.raw)}; raw + decode ${cpu(ex.rawDecode)}; raw + codec ${cpu(ex.rawCodec)} | |`,
     );
   }
   if (sc !== undefined) {
@@ -477,6 +554,18 @@ function table(m: MachineInfo, ex: ExchangeReport | undefined, sc: ScalingReport
     );
   }
   return lines.join('\n');
+}
+
+/** `<base>.json` in `dir`, or `<base>-2.json`, `-3`, … when taken: earlier results are never overwritten. */
+async function freshFile(dir: string, base: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const file = path.join(dir, n === 1 ? `${base}.json` : `${base}-${n}.json`);
+    try {
+      await access(file);
+    } catch {
+      return file;
+    }
+  }
 }
 
 function localDate(): string {
@@ -511,7 +600,7 @@ export async function runClusterCommand(argv: readonly string[]): Promise<number
   if (o.save) {
     const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
     await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `cluster-${localDate()}-${machine.hostname.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    const file = await freshFile(dir, `cluster-${localDate()}-${machine.hostname.replace(/[^A-Za-z0-9._-]/g, '_')}`);
     await writeFile(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, servers: o.servers, exchange: ex, scaling: sc, latency: lat }, null, 2)}\n`);
     console.log(`results: ${path.relative(process.cwd(), file) || file}`);
   }

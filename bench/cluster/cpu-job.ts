@@ -4,7 +4,7 @@
  * record (`iterations` rounds of a 32-bit LCG/xorshift mix) → keyBy(key) → reduce (sum of the
  * mixed values, 32-bit) → a sink that discards. Args: N iterations [keys].
  */
-import type { JobContext, Sink, SinkWriter, StreamExecutionEnvironment } from 'weir';
+import type { DataStream, JobContext, Sink, SinkWriter, StreamExecutionEnvironment } from 'weir';
 import { GeneratorSource, type BenchRecord } from '../generator-source.js';
 
 class DiscardingSink implements Sink<BenchRecord> {
@@ -23,18 +23,24 @@ export function mix(x: number, iterations: number): number {
   return h >>> 0;
 }
 
-export default function job(env: StreamExecutionEnvironment, ctx: JobContext): void {
-  const [n, iterations, keys] = ctx.args;
-  const N = Number(n ?? 1_000_000);
-  const it = Number(iterations ?? 200);
-  env
-    .fromSource(new GeneratorSource(N, Number(keys ?? 1000)), 'numbers')
+/**
+ * The job's pipeline up to its sink: N generated records → `mix` per record → keyBy(key) → reduce
+ * (32-bit sum). Shared with bench/slots/cpu-sum-job.ts, which checks the sums.
+ */
+export function cpuSums(env: StreamExecutionEnvironment, n: number, iterations: number, keys: number): DataStream<BenchRecord> {
+  return env
+    .fromSource(new GeneratorSource(n, keys), 'numbers')
     .uid('numbers')
-    .map((r): BenchRecord => ({ key: r.key, value: mix(r.value, it) }))
+    .map((r): BenchRecord => ({ key: r.key, value: mix(r.value, iterations) }))
     .uid('cpu')
     .keyBy((r) => r.key)
     .reduce((a, b): BenchRecord => ({ key: a.key, value: (a.value + b.value) >>> 0 }))
-    .uid('sum')
+    .uid('sum');
+}
+
+export default function job(env: StreamExecutionEnvironment, ctx: JobContext): void {
+  const [n, iterations, keys] = ctx.args;
+  cpuSums(env, Number(n ?? 1_000_000), Number(iterations ?? 200), Number(keys ?? 1000))
     .sinkTo(new DiscardingSink(), 'discard')
     .uid('sink');
 }

@@ -9,12 +9,13 @@
  *   records (and decoding each frame with Weir's frame codec when `decode` is set).
  *
  * Protocol with the parent (MessagePort): the worker posts `{t:'ready'}` once it listens; the
- * parent posts `{t:'expect', records}` and gets `{t:'armed'}`, then `{t:'done', atMs}` once that
- * many records were counted; `{t:'lat-start', fromMs}` / `{t:'lat-report'}` collect latencies
+ * parent posts `{t:'expect', records}` and gets `{t:'armed'}`, then `{t:'done', atMs, cpuMs}` once
+ * that many records were counted (`cpuMs`: this thread's CPU time since `expect`, Linux only); `{t:'lat-start', fromMs}` / `{t:'lat-report'}` collect latencies
  * of records sent at or after `fromMs` (answered by `{t:'lat', samples: Float64Array}`);
  * `{t:'stop'}` closes everything and answers `{t:'stopped'}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { threadCpuMs } from './thread-cpu.js';
 import { connect, type NatsConnection } from 'nats';
 import { Actor } from '../../lib/actor/actor.js';
 import { ActorSystem } from '../../lib/actor/actor-system.js';
@@ -40,11 +41,14 @@ const data = workerData as ReceiverWorkerData;
 
 let counted = 0;
 let target = Number.POSITIVE_INFINITY;
+let cpuAtExpect: number | undefined;
 function count(n: number): void {
   counted += n;
   if (counted >= target) {
     target = Number.POSITIVE_INFINITY;
-    port.postMessage({ t: 'done', atMs: performance.timeOrigin + performance.now(), records: counted });
+    const atMs = performance.timeOrigin + performance.now();
+    const cpu = threadCpuMs();
+    port.postMessage({ t: 'done', atMs, records: counted, cpuMs: cpu !== undefined && cpuAtExpect !== undefined ? cpu - cpuAtExpect : undefined });
   }
 }
 
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
       case 'expect':
         counted = 0;
         target = m.records;
+        cpuAtExpect = threadCpuMs();
         port.postMessage({ t: 'armed' });
         break;
       case 'lat-start':

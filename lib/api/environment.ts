@@ -27,7 +27,7 @@ import type { WatermarkStrategy } from './watermark-strategy.js';
 import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.js';
 import { defaultRestartStrategy, type RestartStrategyConfiguration } from '../failover/restart-strategies.js';
 import { HashMapStateBackend, type StateBackend } from '../state/state-backend.js';
-import type { JobControl } from './executor.js';
+import type { JobControl, TaskSlotsOptions } from './executor.js';
 
 /** Options of {@link StreamExecutionEnvironment.create}. */
 export interface EnvironmentOptions {
@@ -54,7 +54,8 @@ export interface ExecuteOptions {
   /**
    * Start from this savepoint or checkpoint (Flink's `-s` / `execution.savepoint.path`): a
    * savepoint or `chk-<id>` directory, its `_metadata` file, or a checkpoint root (the newest
-   * readable checkpoint under it is used; unreadable ones are skipped with a warning).
+   * readable checkpoint under it is used; unreadable ones are skipped with a warning); a path or a
+   * `jetstream://<bucket>/<key>` location of the same.
    */
   fromSavepoint?: string;
   /** Skip snapshot state of operators the job no longer has (Flink's `--allowNonRestoredState`). Default false. */
@@ -73,6 +74,11 @@ export interface ExecuteOptions {
    * decisions, dead letters), synchronously on the runtime's thread; must not throw.
    */
   inspect?: InspectionListener;
+  /**
+   * Run the subtasks on worker-thread task slots (see TaskSlotsOptions in lib/api/executor.ts;
+   * `runJobFile(file, { slots })` fills it in). Default: every subtask on the calling thread.
+   */
+  taskSlots?: TaskSlotsOptions;
 }
 
 export class StreamExecutionEnvironment {
@@ -322,6 +328,7 @@ export class StreamExecutionEnvironment {
       onWarning: opts.onWarning,
       recompile: (defaultParallelism, parallelismOverrides) => compileJobGraph(sinks, { ...compileOptions, defaultParallelism, parallelismOverrides }),
       defaultParallelism: this.parallelism,
+      taskSlots: opts.taskSlots,
     };
     return { graph, request };
   }

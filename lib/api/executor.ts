@@ -84,6 +84,22 @@ export interface ExecutionRequest {
   recompile?: ((defaultParallelism: number, parallelismOverrides: Readonly<Record<string, number>>) => JobGraph) | undefined;
   /** The environment's default parallelism the graph was compiled with. */
   defaultParallelism?: number | undefined;
+  /** Run the subtasks on worker-thread task slots (see {@link TaskSlotsOptions}); default: all on this thread. */
+  taskSlots?: TaskSlotsOptions | undefined;
+}
+
+/**
+ * Worker-thread task slots for an embedded job (`weir run job.ts --slots N`, Flink's MiniCluster
+ * with `taskmanager.numberOfTaskSlots`): subtask i of every operator runs on slot i mod `count`
+ * (Flink's slot sharing), each slot a worker thread, so a job uses more than one core. Each slot
+ * rebuilds the job from its module (`job`), as a task manager does: the job must be a job file.
+ * The job actor and checkpoint coordinator stay on the calling thread.
+ */
+export interface TaskSlotsOptions {
+  /** Worker threads (≥ 1). */
+  count: number;
+  /** The job module every slot loads. */
+  job: JobSpec;
 }
 
 /**

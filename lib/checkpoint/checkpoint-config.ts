@@ -9,6 +9,7 @@
  * @see org.apache.flink.streaming.api.CheckpointingMode
  */
 import { ConfigurationError } from '../errors.js';
+import { parseStorageLocation } from './storage-location.js';
 
 /**
  * `EXACTLY_ONCE`: operators with several input channels align barriers (records after a barrier on
@@ -32,7 +33,11 @@ export interface CheckpointSettings {
   tolerableFailures: number;
   /** Completed checkpoints kept in storage (the newest ones). */
   numRetained: number;
-  /** Directory of checkpoint storage, or undefined for in-memory storage (Flink's JobManagerCheckpointStorage). */
+  /**
+   * Checkpoint storage location: a directory path, or `jetstream://<bucket>[/<prefix>]` for a NATS
+   * JetStream object store bucket (see storage-location.ts); undefined for in-memory storage
+   * (Flink's JobManagerCheckpointStorage).
+   */
   storagePath: string | undefined;
 }
 
@@ -121,11 +126,18 @@ export class CheckpointConfig {
   }
 
   /**
-   * Where completed checkpoints are written: a directory path (or `file://` URI), one
-   * `chk-<id>/` folder per checkpoint (Flink's FileSystemCheckpointStorage). Unset: in memory.
+   * Where completed checkpoints are written (Flink's FileSystemCheckpointStorage, whose location is
+   * a URI with a scheme): a directory path (or `file://` URI) shared by every host, one
+   * `<jobId>/chk-<id>/` folder per checkpoint; or `jetstream://<bucket>[/<prefix>]`, the same layout
+   * as objects of the NATS JetStream object store bucket `<bucket>` (created on first use; the NATS
+   * connection is chosen with `useNatsForCheckpointStorage`, default `$NATS_URL`). Unset: in memory.
+   * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an empty location, another URI scheme or an
+   *   invalid bucket name.
+   * @example env.getCheckpointConfig().setCheckpointStorage('jetstream://weir-checkpoints/prod')
    */
   setCheckpointStorage(path: string | undefined): this {
-    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new ConfigurationError('checkpoint storage must be a non-empty directory path');
+    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new ConfigurationError('checkpoint storage must be a non-empty directory path or jetstream:// URI');
+    if (path !== undefined) parseStorageLocation(path);
     this.settings.storagePath = path?.startsWith('file://') === true ? new URL(path).pathname : path;
     return this;
   }

@@ -1,6 +1,9 @@
 /**
  * Checkpoint storage (Flink's CheckpointStorage: JobManagerCheckpointStorage in memory,
- * FileSystemCheckpointStorage in a directory). Layout of file storage:
+ * FileSystemCheckpointStorage under a storage location). A location is a directory path or a URI
+ * (storage-location.ts): a path keeps files in a local or shared directory, `jetstream://<bucket>[/<prefix>]`
+ * keeps the same layout as objects of a NATS JetStream object store bucket (checkpoint-blob-store.ts
+ * picks the store by scheme). Layout:
  *
  *     <root>/<jobId>/chk-<id>/_metadata          completed checkpoint (written last, atomically)
  *     <root>/<jobId>/chk-<id>/<uid>/<kg>.part    full key-group parts of that checkpoint
@@ -9,14 +12,16 @@
  *
  * Every part and metadata file is framed (snapshot-format.ts: version + SHA-256). Parts of full
  * checkpoints smaller than the inline threshold (20 KiB, Flink's `state.storage.fs.memory-threshold`)
- * are kept inside the metadata instead of in files; incremental parts are always files. Paths in `_metadata` are relative to its directory, so a savepoint
- * can be moved.
+ * are kept inside the metadata instead of in files; incremental parts are always files. Paths in
+ * `_metadata` are relative to its directory (object keys relative to its key), so a savepoint can be
+ * moved; a part in another storage (e.g. a chain restored from files, continued in an object store)
+ * keeps its absolute location.
  */
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SnapshotFormatError } from '../errors.js';
 import { decodeState, encodeState } from '../state/state-codec.js';
+import { blobStoreFor } from './checkpoint-blob-store.js';
 import { frame, FrameKind, unframe } from './snapshot-format.js';
+import { isWithinLocation, parentLocation, relativeLocation, resolveLocation, resolveReference } from './storage-location.js';
 import type { CheckpointMetadata, KeyGroupStateHandle, OperatorCheckpointState, StreamStateHandle } from './state-handles.js';
 
 /** Flink's default `state.storage.fs.memory-threshold`: 20 KiB. */
@@ -26,40 +31,60 @@ export const DEFAULT_INLINE_THRESHOLD_BYTES = 20 * 1024;
 export interface SnapshotTarget {
   readonly checkpointId: number;
   readonly kind: 'checkpoint' | 'savepoint';
-  /** Directory of this checkpoint (holds `_metadata`); undefined = in memory (everything inline). */
+  /** Directory (absolute path or URI) of this checkpoint (holds `_metadata`); undefined = in memory (everything inline). */
   readonly directory: string | undefined;
-  /** Directory for incremental parts shared across checkpoints (file storage only). */
+  /** Directory for incremental parts shared across checkpoints (checkpoints in storage only). */
   readonly sharedDirectory: string | undefined;
   /** Parts below this many bytes are inlined. */
   readonly inlineThresholdBytes: number;
 }
 
-/** The target of checkpoint `id` of job run `jobId` under `root` (undefined root = memory). */
+/**
+ * The target of checkpoint `id` of job run `jobId` under `root` (a path, relative ones against the
+ * current directory, or a storage URI; undefined root = memory).
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an unsupported URI.
+ */
 export function checkpointTarget(root: string | undefined, jobId: string, id: number): SnapshotTarget {
   if (root === undefined) return { checkpointId: id, kind: 'checkpoint', directory: undefined, sharedDirectory: undefined, inlineThresholdBytes: Infinity };
-  const jobDir = resolve(root, jobId);
-  return { checkpointId: id, kind: 'checkpoint', directory: join(jobDir, `chk-${id}`), sharedDirectory: join(jobDir, 'shared'), inlineThresholdBytes: DEFAULT_INLINE_THRESHOLD_BYTES };
+  const jobDir = resolveLocation(root, jobId);
+  return { checkpointId: id, kind: 'checkpoint', directory: resolveLocation(jobDir, `chk-${id}`), sharedDirectory: resolveLocation(jobDir, 'shared'), inlineThresholdBytes: DEFAULT_INLINE_THRESHOLD_BYTES };
 }
 
-/** The target of a savepoint under `savepointDir`. */
+/**
+ * The target of a savepoint under `savepointDir` (a path or a storage URI).
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an unsupported URI.
+ */
 export function savepointTarget(savepointDir: string, jobId: string, id: number): SnapshotTarget {
-  const dir = resolve(savepointDir, `savepoint-${jobId}-${id}`);
+  const dir = resolveLocation(savepointDir, `savepoint-${jobId}-${id}`);
   return { checkpointId: id, kind: 'savepoint', directory: dir, sharedDirectory: undefined, inlineThresholdBytes: DEFAULT_INLINE_THRESHOLD_BYTES };
 }
 
 /**
- * Writes one key-group part (framed) and returns its handle.
+ * Checks before a job starts that its checkpoint storage `location` can be written: a
+ * `jetstream://` bucket is reached (and created when missing); a directory needs nothing.
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) naming the location for an unsupported URI, an
+ *   unreachable NATS server or a server without JetStream.
+ */
+export async function prepareCheckpointStorage(location: string): Promise<void> {
+  const abs = resolveLocation(location);
+  await blobStoreFor(abs).prepare(abs);
+}
+
+/**
+ * Writes one key-group part (framed) and returns its handle (`{inline}` below the target's inline
+ * threshold, else `{file, size}` with the part's absolute location).
  * @param shared put it in the shared directory (incremental parts that later checkpoints reuse).
+ * @throws CheckpointError (`WEIR_ERR_CHECKPOINT`, `IO_EXCEPTION`) naming the object when an object
+ *   store write fails; the file system's error for files; ConfigurationError when the storage is unreachable.
  */
 export async function writeKeyGroupPart(target: SnapshotTarget, uid: string, keyGroup: number, payload: Uint8Array, shared: boolean): Promise<StreamStateHandle> {
   const framed = frame(FrameKind.keyGroup, payload);
   // Shared (incremental) parts are files even when small: inlined, every later checkpoint's
   // metadata would repeat them for as long as they stay in a chain.
   if (target.directory === undefined || (!shared && framed.length < target.inlineThresholdBytes)) return { inline: framed };
-  const dir = shared && target.sharedDirectory !== undefined ? join(target.sharedDirectory, safeName(uid)) : join(target.directory, safeName(uid));
-  const file = join(dir, shared ? `${keyGroup}-${target.checkpointId}.part` : `${keyGroup}.part`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, framed);
+  const dir = shared && target.sharedDirectory !== undefined ? resolveLocation(target.sharedDirectory, safeName(uid)) : resolveLocation(target.directory, safeName(uid));
+  const file = resolveLocation(dir, shared ? `${keyGroup}-${target.checkpointId}.part` : `${keyGroup}.part`);
+  await blobStoreFor(file).write(file, framed);
   return { file, size: framed.length };
 }
 
@@ -69,13 +94,7 @@ export async function writeKeyGroupPart(target: SnapshotTarget, uid: string, key
  */
 export async function readStateHandle(handle: StreamStateHandle): Promise<Uint8Array> {
   if ('inline' in handle) return unframe(handle.inline, FrameKind.keyGroup, 'inline key-group part');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(handle.file);
-  } catch (err) {
-    throw new SnapshotFormatError(`cannot read state file: ${(err as Error).message}`, handle.file, { cause: err });
-  }
-  return unframe(bytes, FrameKind.keyGroup, handle.file);
+  return unframe(await blobStoreFor(handle.file).read(handle.file, 'state file'), FrameKind.keyGroup, handle.file);
 }
 
 /** Reads and checks a key group's chain. @throws SnapshotFormatError as {@link readStateHandle}. */
@@ -86,40 +105,38 @@ export async function readKeyGroupChain(handle: KeyGroupStateHandle): Promise<Ui
 }
 
 /**
- * Writes `_metadata` (atomically: temp file then rename, so a checkpoint directory without
- * `_metadata` is an incomplete checkpoint). File handles are stored relative to the directory.
- * @returns the metadata file's path and size in bytes (undefined path in memory).
+ * Writes `_metadata` (atomically: temp file then rename, or one object store object, so a checkpoint
+ * directory without `_metadata` is an incomplete checkpoint). File handles are stored relative to
+ * the directory (absolute when in another storage).
+ * @returns the metadata's location and size in bytes (undefined location in memory).
  */
 export async function writeMetadata(target: SnapshotTarget, metadata: CheckpointMetadata): Promise<{ path: string | undefined; size: number }> {
   if (target.directory === undefined) return { path: undefined, size: 0 };
   const dir = target.directory;
-  const rel = mapHandles(metadata, (h) => ('file' in h ? { file: relative(dir, h.file), size: h.size } : h));
+  const rel = mapHandles(metadata, (h) => ('file' in h ? { file: relativeLocation(dir, h.file), size: h.size } : h));
   const framed = frame(FrameKind.metadata, encodeState(rel));
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, '_metadata');
-  await writeFile(`${path}.tmp`, framed);
-  await rename(`${path}.tmp`, path);
+  const path = resolveLocation(dir, '_metadata');
+  await blobStoreFor(path).write(path, framed, { atomic: true });
   return { path, size: framed.length };
 }
 
 /**
- * Reads a checkpoint's or savepoint's metadata from its `_metadata` file or its directory; file
- * handles come back absolute.
- * @throws SnapshotFormatError (`WEIR_ERR_SNAPSHOT_FORMAT`) when missing, corrupt or not metadata.
+ * Reads a checkpoint's or savepoint's metadata from its `_metadata` file (object) or its directory
+ * (a path, relative ones against the current directory, or a storage URI); file handles come back
+ * absolute.
+ * @throws SnapshotFormatError (`WEIR_ERR_SNAPSHOT_FORMAT`) when missing, corrupt or not metadata
+ *   (or, for `jetstream://`, when the bucket does not exist).
+ * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for an unsupported URI or unreachable storage.
  */
 export async function readMetadata(pathOrDir: string): Promise<{ metadata: CheckpointMetadata; directory: string }> {
-  let path = resolve(pathOrDir);
-  if ((await stat(path).catch(() => undefined))?.isDirectory() === true) path = join(path, '_metadata');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new SnapshotFormatError(`cannot read checkpoint metadata: ${(err as Error).message}`, path, { cause: err });
-  }
+  const location = resolveLocation(pathOrDir);
+  const store = blobStoreFor(location);
+  const path = await store.metadataOf(location);
+  const bytes = await store.read(path, 'checkpoint metadata');
   const decoded = decodeState(unframe(bytes, FrameKind.metadata, path), path) as CheckpointMetadata;
   if (decoded?.version !== 1 || typeof decoded.operators !== 'object') throw new SnapshotFormatError(`unsupported metadata version ${String(decoded?.version)}`, path);
-  const dir = dirname(path);
-  return { metadata: mapHandles(decoded, (h) => ('file' in h ? { file: isAbsolute(h.file) ? h.file : join(dir, h.file), size: h.size } : h)), directory: dir };
+  const dir = parentLocation(path);
+  return { metadata: mapHandles(decoded, (h) => ('file' in h ? { file: resolveReference(dir, h.file), size: h.size } : h)), directory: dir };
 }
 
 /**
@@ -134,45 +151,51 @@ export async function verifyCheckpoint(metadata: CheckpointMetadata): Promise<vo
 }
 
 /**
- * The completed checkpoints under a checkpoint root, a job directory or a `chk-<id>` directory,
- * newest first (by checkpoint id, then completion time). Directories without `_metadata` are skipped.
+ * The completed checkpoints under a checkpoint root, a job directory or a `chk-<id>` directory (a
+ * path or a storage URI), newest first (by completion time, then checkpoint id). Directories without
+ * `_metadata` are skipped.
+ * @throws SnapshotFormatError for a `jetstream://` bucket that does not exist; ConfigurationError
+ *   for an unsupported URI or unreachable storage.
  */
 export async function findCheckpointDirectories(path: string): Promise<string[]> {
-  const root = resolve(path);
-  const found: { dir: string; id: number; mtime: number }[] = [];
-  const consider = async (dir: string): Promise<void> => {
-    const m = /chk-(\d+)$/.exec(dir);
-    if (m === null) return;
-    const st = await stat(join(dir, '_metadata')).catch(() => undefined);
-    if (st !== undefined) found.push({ dir, id: Number(m[1]), mtime: st.mtimeMs });
-  };
-  const list = async (dir: string): Promise<string[]> => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
-  await consider(root);
-  for (const a of await list(root)) {
-    await consider(a);
-    for (const b of await list(a)) await consider(b);
-  }
+  const root = resolveLocation(path);
+  const found = (await blobStoreFor(root).findMetadata(root, /^chk-\d+$/)).map((f) => ({ dir: f.directory, id: checkpointIdOf(f.directory), mtime: f.mtimeMs }));
   return found.sort((x, y) => y.mtime - x.mtime || y.id - x.id).map((f) => f.dir);
 }
 
+/** The `<id>` of a `…/chk-<id>` location, or -1. */
+export function checkpointIdOf(directory: string): number {
+  return Number(/chk-(\d+)$/.exec(directory)?.[1] ?? -1);
+}
+
 /**
- * Deletes a discarded checkpoint's directory and the shared files only it referenced.
+ * Deletes a discarded checkpoint: its `_metadata` first (so it never looks complete again), the
+ * shared files only it referenced, then its directory (files: everything under it; object stores:
+ * the objects it references inside it).
  * @param stillReferenced files referenced by the retained checkpoints (never deleted).
  * @param ownedRoot only files under this directory are deleted (restored checkpoints of an earlier
  *   run are never deleted, as Flink's NO_CLAIM restore mode).
  */
 export async function discardCheckpoint(directory: string | undefined, metadata: CheckpointMetadata, stillReferenced: ReadonlySet<string>, ownedRoot: string | undefined): Promise<void> {
   if (directory === undefined || ownedRoot === undefined) return;
-  const owned = (p: string): boolean => !relative(ownedRoot, p).startsWith('..');
-  for (const op of Object.values(metadata.operators)) {
-    for (const s of op.subtasks) {
-      for (const kg of s?.keyed ?? []) {
-        for (const h of kg.chain) if ('file' in h && !stillReferenced.has(h.file) && owned(h.file)) await rm(h.file, { force: true });
-      }
-    }
+  const owned = (p: string): boolean => isWithinLocation(ownedRoot, p);
+  const store = blobStoreFor(directory);
+  const ownsDirectory = owned(directory);
+  const inside: string[] = [];
+  const outside: string[] = [];
+  for (const file of new Set(referencedFiles(metadata))) {
+    if (stillReferenced.has(file) || !owned(file)) continue;
+    (ownsDirectory && isWithinLocation(directory, file) ? inside : outside).push(file);
   }
-  if (owned(directory)) await rm(directory, { recursive: true, force: true });
+  if (ownsDirectory) await store.delete(resolveLocation(directory, '_metadata'));
+  for (let i = 0; i < outside.length; i += DISCARD_CONCURRENCY) await Promise.all(outside.slice(i, i + DISCARD_CONCURRENCY).map((f) => blobStoreFor(f).delete(f)));
+  // An older checkpoint's directory kept alive by parts this one reused goes once they are gone.
+  for (const dir of new Set(outside.map(parentLocation))) await blobStoreFor(dir).pruneEmptyDirectories(dir, ownedRoot);
+  if (ownsDirectory) await store.deleteDirectory(directory, inside, stillReferenced);
 }
+
+/** Deletions in flight at once while discarding a checkpoint (object stores answer each in a round trip). */
+const DISCARD_CONCURRENCY = 32;
 
 /** Every file a checkpoint references. */
 export function referencedFiles(metadata: CheckpointMetadata): string[] {

@@ -14,7 +14,8 @@ export class CompletedCheckpointStore {
 
   /**
    * @param numRetained completed checkpoints kept (≥ 1).
-   * @param ownedRoot files under this directory may be deleted (this run's job directory).
+   * @param ownedRoot files under this directory may be deleted (this run's job directory: a path
+   *   or a `jetstream://` URI, whose objects under that key prefix may be deleted).
    * @param onDiscardError told when deleting an old checkpoint failed (the job goes on).
    */
   constructor(

@@ -5,14 +5,19 @@
  *
  * Keyed state is per key group (the unit of rescaling): a chain of parts, a full one followed by
  * the deltas of incremental checkpoints. Small parts are inlined in the metadata (Flink's
- * `state.storage.fs.memory-threshold`, 20 KiB); larger ones are files.
+ * `state.storage.fs.memory-threshold`, 20 KiB); larger ones are files (or objects of a
+ * `jetstream://` bucket: see storage-location.ts).
  */
 import type { OperatorStateSnapshot } from '../state/operator-state-store.js';
 
 /** Bytes of one part (a framed snapshot, see snapshot-format.ts): inline, or a file. */
 export type StreamStateHandle =
   | { readonly inline: Uint8Array }
-  /** `file`: absolute path while in memory; relative to the metadata's directory inside `_metadata`. `size` in bytes. */
+  /**
+   * `file`: absolute location while in memory (a path, or a `jetstream://<bucket>/<key>` URI);
+   * inside `_metadata` relative to the metadata's directory (absolute when in another storage).
+   * `size` in bytes.
+   */
   | { readonly file: string; readonly size: number };
 
 /** One key group's keyed state (state and timers): a full part then deltas, oldest first. */
@@ -60,7 +65,7 @@ export interface CheckpointMetadata {
 /** A completed checkpoint as the coordinator keeps it: the metadata and where it lives. */
 export interface CompletedCheckpoint {
   readonly metadata: CheckpointMetadata;
-  /** Directory holding `_metadata` (file storage), or undefined in memory. */
+  /** Directory holding `_metadata` (a path or a `jetstream://` URI), or undefined in memory. */
   readonly directory: string | undefined;
   /** Bytes written for this checkpoint (parts it wrote plus metadata). */
   readonly sizeBytes: number;

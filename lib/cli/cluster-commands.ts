@@ -3,7 +3,8 @@
  * client against a cluster): `jobmanager`, `taskmanager` (long-running processes), and
  * `topology`, `checkpoints`, `rescale`, `taskmanagers`, which ask the job manager over NATS
  * request-reply. Every command takes `--json`. Exit codes: 0 success, 1 the request failed (job
- * manager unreachable, job not running, rescale refused), 2 usage or configuration error.
+ * manager unreachable, job not running, rescale refused), 2 usage or configuration error; 75
+ * (`ExitCode.LEADERSHIP_LOST`) a `jobmanager --high-availability` that stepped down.
  */
 import { Option, type Command } from 'commander';
 import type { CliIO } from './cli-io.js';
@@ -19,14 +20,23 @@ import { formatTopology, formatCheckpoints } from './topology-format.js';
 
 /** Registers `jobmanager`, `taskmanager`, `topology`, `checkpoints`, `rescale`, `taskmanagers`. */
 export function registerClusterCommands(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
-  addNatsOptions(program.command('jobmanager').description('run the cluster job manager (until SIGINT/SIGTERM)'), 'nats', true)
+  addNatsOptions(program.command('jobmanager').description('run the cluster job manager (until SIGINT/SIGTERM; with --high-availability, one of several: the leader works, the others stand by)'), 'nats', true)
     .addOption(new Option('--heartbeat-interval <ms>', 'task manager heartbeat interval (Flink heartbeat.interval)').argParser(positiveInteger).default(10_000))
-    .addOption(new Option('--heartbeat-timeout <ms>', 'declare a silent task manager lost after this long (Flink heartbeat.timeout)').argParser(positiveInteger).default(50_000))
-    .action(async (o: NatsFlags & { heartbeatInterval: number; heartbeatTimeout: number }) => {
+    .addOption(new Option('--heartbeat-timeout <ms>', 'declare a silent task manager lost after this long (Flink heartbeat.timeout); a new leader waits this long at most for the slots of the jobs it recovers').argParser(positiveInteger).default(50_000))
+    .option('--high-availability', 'elect a leader among the job managers of this subject prefix through the JetStream KV bucket <prefix>_ha and keep the jobs there; a standby takes over (and recovers the jobs from their latest checkpoints) when the leader stops renewing its lease. Needs JetStream. A leader that loses its lease exits with code 75 (Flink high-availability.type)')
+    .addOption(new Option('--ha-lease-duration <ms>', 'a standby takes over when the lease was not renewed for this long (Flink …leader-election.lease-duration)').argParser(positiveInteger).default(15_000))
+    .addOption(new Option('--ha-renew-interval <ms>', 'the leader renews its lease, and standbys look at it, this often; at most half the lease duration (Flink …leader-election.retry-period)').argParser(positiveInteger).default(5_000))
+    .addOption(new Option('--ha-replicas <n>', 'JetStream replicas of the HA bucket when it is created (1, 3 or 5; use 3 on a 3-server NATS cluster)').argParser(positiveInteger).default(1))
+    .action(async (o: NatsFlags & { heartbeatInterval: number; heartbeatTimeout: number; highAvailability?: boolean; haLeaseDuration: number; haRenewInterval: number; haReplicas: number }) => {
       setExitCode(
         await serve(io, 'jobmanager', async (c) => {
           const { startJobManager } = await import('../cluster/job-manager-process.js');
-          return startJobManager({ ...c, heartbeatIntervalMs: o.heartbeatInterval, heartbeatTimeoutMs: o.heartbeatTimeout });
+          return startJobManager({
+            ...c,
+            heartbeatIntervalMs: o.heartbeatInterval,
+            heartbeatTimeoutMs: o.heartbeatTimeout,
+            ...(o.highAvailability === true && { highAvailability: { leaseDurationMs: o.haLeaseDuration, renewIntervalMs: o.haRenewInterval, replicas: o.haReplicas } }),
+          });
         }, o),
       );
     });
@@ -114,9 +124,12 @@ function connectOptions(io: CliIO, flags: NatsFlags): ClusterConnectOptions | un
   }
 }
 
-/** Starts a long-running cluster process and keeps it until SIGINT/SIGTERM. */
-async function serve(io: CliIO, what: string, start: (c: ClusterConnectOptions) => Promise<{ close(): Promise<void> }>, flags: NatsFlags): Promise<ExitCode> {
-  let handle: { close(): Promise<void> };
+/**
+ * Starts a long-running cluster process and keeps it until SIGINT/SIGTERM (exit code 0), or until
+ * its `ended` promise resolves (a job manager that stepped down: `ExitCode.LEADERSHIP_LOST`).
+ */
+async function serve(io: CliIO, what: string, start: (c: ClusterConnectOptions) => Promise<{ close(): Promise<void>; ended?: Promise<unknown> }>, flags: NatsFlags): Promise<ExitCode> {
+  let handle: { close(): Promise<void>; ended?: Promise<unknown> };
   try {
     const c = clusterOptionsOf(flags);
     if (c === undefined) throw new ConfigurationError('--nats is required');
@@ -125,15 +138,19 @@ async function serve(io: CliIO, what: string, start: (c: ClusterConnectOptions) 
     io.stderr.write(formatError(`cannot start the ${what}`, err, io.env['WEIR_DEBUG'] === '1'));
     return err instanceof ConfigurationError ? ExitCode.USAGE : ExitCode.JOB_FAILED;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
+  let stop!: () => void;
+  const signalled = new Promise<ExitCode>((resolve) => {
+    stop = () => resolve(ExitCode.OK);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const ended = handle.ended?.then((reason) => {
+    io.stderr.write(formatError(`the ${what} stepped down`, reason, false));
+    return ExitCode.LEADERSHIP_LOST;
+  });
+  const code = await Promise.race([signalled, ...(ended !== undefined ? [ended] : [])]);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   await handle.close();
-  return ExitCode.OK;
+  return code;
 }

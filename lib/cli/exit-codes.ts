@@ -10,6 +10,11 @@
  *   `WEIR_ERR_RESTORE`), or a job reference that names no running job or more than one
  *   (`WEIR_ERR_JOB_LOOKUP`).
  * - `JOB_LOAD` (3): the job file could not be loaded (`WEIR_ERR_JOB_LOAD`).
+ * - `LEADERSHIP_LOST` (75, sysexits' EX_TEMPFAIL): `weir jobmanager --high-availability` lost its
+ *   leadership (it could not renew its lease in time, or another job manager holds it) or could not
+ *   take it up, and stepped down: its jobs go on under the next leader. A supervisor (systemd,
+ *   Kubernetes) restarts it, and it comes back as a standby. Flink's JobManager terminates the
+ *   same way when it loses leadership.
  * - `INTERRUPTED` (130 = 128 + SIGINT): `weir run` was interrupted by SIGINT and cancelled its job.
  * - `TERMINATED` (143 = 128 + SIGTERM): `weir run` received SIGTERM and cancelled its job.
  */
@@ -18,6 +23,7 @@ export const ExitCode = {
   JOB_FAILED: 1,
   USAGE: 2,
   JOB_LOAD: 3,
+  LEADERSHIP_LOST: 75,
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const;

@@ -3,7 +3,7 @@
  * registered running jobs, calling its control endpoint, and turning failures into a report and
  * an exit code. A registration whose endpoint no longer answers is removed on the way.
  */
-import { resolve as resolvePath } from 'node:path';
+import { absoluteLocation } from '../checkpoint/storage-location.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { isUnreachable, JobControlClient } from './job-control-client.js';
@@ -18,11 +18,12 @@ export const DEFAULT_SAVEPOINT_DIR = 'savepoints';
 /**
  * The absolute savepoint directory for `weir savepoint` / `weir stop`: `explicit` when given, else
  * `env.WEIR_SAVEPOINT_DIR` (Flink's `state.savepoints.dir`) when set and not empty, else
- * `./savepoints`; relative paths are resolved against the current directory (not the job's).
+ * `./savepoints`; relative paths are resolved against the current directory (not the job's);
+ * `jetstream://<bucket>[/<path>]` URIs are kept as given.
  */
 export function savepointDirectory(explicit: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   const fromEnv = env['WEIR_SAVEPOINT_DIR'];
-  return resolvePath(explicit ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SAVEPOINT_DIR));
+  return absoluteLocation(explicit ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SAVEPOINT_DIR));
 }
 
 /** `'<name>' (<id>)`: how messages name a job. */

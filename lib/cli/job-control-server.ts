@@ -6,7 +6,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { isAbsolute } from 'node:path';
+import { isAbsoluteLocation } from '../checkpoint/storage-location.js';
 import { encodeError, type EncodedError } from '../errors.js';
 import { JobControlError } from './job-control-error.js';
 import { MAX_REQUEST_BODY_BYTES, type ErrorResponse, type JobControlTarget } from './job-control-protocol.js';
@@ -118,11 +118,11 @@ const ROUTES: Record<string, Route | undefined> = {
   },
 };
 
-/** `body[field]`, which must be an absolute path. @throws HttpError 400 otherwise. */
+/** `body[field]`, which must be an absolute path or a storage URI (`jetstream://…`). @throws HttpError 400 otherwise. */
 function absoluteDirectory(body: unknown, field: string): string {
   const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
   if (typeof value !== 'string' || value === '') throw new HttpError(400, `the request body needs "${field}": an absolute directory path`);
-  if (!isAbsolute(value)) throw new HttpError(400, `"${field}" must be an absolute path (the job runs in another working directory), got ${value}`);
+  if (!isAbsoluteLocation(value)) throw new HttpError(400, `"${field}" must be an absolute path (the job runs in another working directory), got ${value}`);
   return value;
 }
 

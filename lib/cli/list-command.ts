@@ -53,7 +53,7 @@ export function registerListCommand(program: Command, io: CliIO, setExitCode: (c
       if (cluster !== undefined) {
         setExitCode(
           await clusterJobCommand(io, cluster, { op: 'list' }, (r: { jobs: JobSummary[] }) =>
-            options.json === true ? `${JSON.stringify(r.jobs)}\n` : r.jobs.map((j) => `${j.jobId}  ${j.jobName}  ${j.status.toUpperCase()}  restarts ${j.restarts}  checkpoints ${j.checkpointsCompleted}`).join('\n') + '\n',
+            options.json === true ? `${JSON.stringify(r.jobs)}\n` : r.jobs.map((j) => `${j.jobId}  ${j.jobName}  ${j.status.toUpperCase()}  restarts ${j.restarts}  checkpoints ${j.checkpointsCompleted}${j.recoveries > 0 ? `  recovered ${j.recoveries}x` : ''}`).join('\n') + '\n',
           ),
         );
         return;

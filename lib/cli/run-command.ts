@@ -1,6 +1,6 @@
 /**
  * `weir run <job> [--parallelism N] [--max-parallelism N] [--checkpoint-interval MS]
- * [--checkpoint-dir DIR] [--from-savepoint PATH | --from-checkpoint PATH]
+ * [--checkpoint-dir DIR|jetstream://BUCKET[/PATH]] [--nats URLS] [--from-savepoint PATH | --from-checkpoint PATH]
  * [--allow-non-restored-state] [--stop-with-savepoint DIR] [--json] [--quiet] [-- job args]`: runs a
  * TypeScript or JavaScript job file in this process (Flink's attached `flink run`). The file's
  * default export builds the pipeline (it must not call `env.execute()` itself); this command
@@ -19,9 +19,16 @@
  * 2 usage or configuration error (`WEIR_ERR_CONFIG`, e.g. a job that defined no sinks;
  * `WEIR_ERR_RESTORE`); 3 job file could not be loaded; 130 / 143 the job was cancelled on SIGINT /
  * SIGTERM. `WEIR_DEBUG=1` adds stacks to failure reports.
+ *
+ * Checkpoint storage, savepoint and restore locations may be `jetstream://<bucket>[/<path>]` (a NATS
+ * JetStream object store bucket) instead of directories: the run connects to `--nats` (with the
+ * `--nats-user`… credentials), else `$NATS_URL`, else nats://127.0.0.1:4222, and closes that
+ * connection when the job ends. With `--cluster`, the cluster's processes use their own connections.
  */
 import { resolve as resolvePath } from 'node:path';
 import { Option, type Command } from 'commander';
+import { absoluteLocation } from '../checkpoint/storage-location.js';
+import type { NatsCliOptions } from '../transport/nats-connection-options.js';
 import type { JobControl, JobExecutionResult } from '../index.js';
 import type { CliIO } from './cli-io.js';
 import { ExitCode, exitCodeForSignal } from './exit-codes.js';
@@ -43,8 +50,16 @@ export interface RunCommandOptions {
   maxParallelism?: number;
   /** `--checkpoint-interval`: checkpoint every this many ms (overrides the job file). */
   checkpointInterval?: number;
-  /** `--checkpoint-dir`: write checkpoints to `<dir>/<jobId>/chk-<n>` (overrides the job file). */
+  /**
+   * `--checkpoint-dir`: write checkpoints to `<dir>/<jobId>/chk-<n>` (overrides the job file); a
+   * directory or `jetstream://<bucket>[/<path>]`.
+   */
   checkpointDir?: string;
+  /**
+   * `--nats` (with the NATS credential flags): the connection of `jetstream://` checkpoint storage
+   * and savepoints of this embedded run (default `$NATS_URL`, else nats://127.0.0.1:4222).
+   */
+  checkpointStorageNats?: NatsCliOptions;
   /** `--from-savepoint`: a savepoint directory or its `_metadata` file to start from (Flink's `-s`). */
   fromSavepoint?: string;
   /** `--from-checkpoint`: a `chk-<n>` directory, or a checkpoint directory (its newest readable checkpoint). */
@@ -53,13 +68,16 @@ export interface RunCommandOptions {
   allowNonRestoredState?: boolean;
   /**
    * `--stop-with-savepoint`: on SIGINT/SIGTERM, stop the job with a savepoint into this directory
-   * (relative to the current directory) and exit 0, instead of cancelling it (exit 130/143).
+   * (relative to the current directory, or a `jetstream://` URI) and exit 0, instead of cancelling
+   * it (exit 130/143).
    */
   stopWithSavepoint?: string;
   /** `--json`: print the result as one line of JSON on stdout instead of the summary on stderr. */
   json?: boolean;
   /** `-q`: no progress lines. */
   quiet?: boolean;
+  /** `--slots`: run the subtasks on this many worker-thread task slots (embedded only; see RunJobFileOptions.slots). */
+  slots?: number;
 }
 
 /**
@@ -74,7 +92,8 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
     .addOption(new Option('-p, --parallelism <n>', 'default parallelism of the job').argParser(positiveInteger))
     .addOption(new Option('--max-parallelism <n>', 'maximum parallelism (number of key groups)').argParser(positiveInteger))
     .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds (overrides the job file)').argParser(positiveInteger))
-    .option('--checkpoint-dir <dir>', 'write checkpoints to <dir>/<job id>/chk-<n> (overrides the job file)')
+    .option('--checkpoint-dir <dir>', 'write checkpoints to <dir>/<job id>/chk-<n> (overrides the job file); <dir> may be jetstream://<bucket>[/<path>] (NATS JetStream object store)')
+    .option('--nats <urls>', 'without --cluster: NATS server(s) for jetstream:// checkpoint storage and savepoints (default $NATS_URL, else nats://127.0.0.1:4222)')
     .option('--from-savepoint <path>', 'start from a savepoint (its directory or _metadata file)')
     .option('--from-checkpoint <path>', 'start from a checkpoint: a chk-<n> directory, or a checkpoint directory (the newest readable checkpoint under it)')
     .option('--allow-non-restored-state', 'skip snapshot state of operators the job no longer has')
@@ -82,16 +101,33 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
     .option('--json', 'print the job result as JSON on stdout instead of the summary')
     .option('-q, --quiet', 'no progress output')
     .option('--detached', 'with --cluster: return once the job is submitted (flink run -d)')
-    .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk\n  weir run job.ts --stop-with-savepoint /data/savepoints   # SIGTERM → savepoint, exit 0')
+    .addOption(new Option('--slots <n>', 'embedded: run the subtasks on <n> worker-thread task slots (subtask i on slot i mod n), to use <n> cores').argParser(positiveInteger))
+    .addHelpText('after', '\nExamples:\n  weir run examples/taxi/zone-revenue.ts -p 4 -- data/trips.csv\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir /tmp/chk\n  weir run job.ts --from-checkpoint /tmp/chk\n  weir run job.ts --checkpoint-interval 1000 --checkpoint-dir jetstream://weir-chk --nats nats://nats:4222\n  weir run job.ts --from-checkpoint jetstream://weir-chk/<job id>\n  weir run job.ts -p 2 --slots 2                           # two worker threads\n  weir run job.ts --stop-with-savepoint /data/savepoints   # SIGTERM → savepoint, exit 0')
     .action(async (job: string, args: string[], options: RunCommandOptions & NatsFlags) => {
-      const cluster = clusterOptionsOf(options);
+      // --nats names the checkpoint storage's servers of an embedded run; --cluster a cluster.
+      const cluster = clusterOptionsOf({ ...options, nats: undefined });
+      const storageNats = options.nats !== undefined || hasNatsCredentials(options) ? clusterOptionsOf({ ...options, cluster: undefined, nats: options.nats ?? defaultNatsUrl(io.env) })?.nats : undefined;
       if (cluster !== undefined) {
+        if (options.slots !== undefined) {
+          io.stderr.write('weir: --slots is for embedded runs; on a cluster the task managers own the slots (weir taskmanager --slots)\n');
+          setExitCode(ExitCode.USAGE);
+          return;
+        }
         const { runOnCluster } = await import('./cluster-run.js');
         setExitCode(await runOnCluster(job, args, cluster, { ...options, fromSavepoint: options.fromSavepoint ?? options.fromCheckpoint }, io));
         return;
       }
-      setExitCode(await runCommand(job, args, options, io));
+      setExitCode(await runCommand(job, args, { ...options, ...(storageNats !== undefined && { checkpointStorageNats: storageNats }) }, io));
     });
+}
+
+function hasNatsCredentials(f: NatsFlags): boolean {
+  return [f.natsUser, f.natsPassword, f.natsToken, f.natsNkey, f.natsCreds, f.tlsCa, f.tlsCert, f.tlsKey].some((x) => x !== undefined);
+}
+
+function defaultNatsUrl(env: Readonly<Record<string, string | undefined>>): string {
+  const url = env['NATS_URL'];
+  return url !== undefined && url !== '' ? url : 'nats://127.0.0.1:4222';
 }
 
 /**
@@ -132,7 +168,7 @@ export async function runCommand(job: string, args: readonly string[], options: 
           jobName,
           out: io.stderr,
           debug,
-          stopWithSavepoint: options.stopWithSavepoint === undefined ? undefined : resolvePath(options.stopWithSavepoint),
+          stopWithSavepoint: options.stopWithSavepoint === undefined ? undefined : absoluteLocation(options.stopWithSavepoint),
           beforeForcedExit: () => publishedJob?.closeSync(),
         });
   // Ends the job's life on this side: waits for stops/cancels in flight, unpublishes.
@@ -142,7 +178,12 @@ export async function runCommand(job: string, args: readonly string[], options: 
     signals?.dispose();
     return ending;
   };
+  let restoreNats: (() => void) | undefined;
   try {
+    if (options.checkpointStorageNats !== undefined) {
+      const { useNatsForCheckpointStorage } = await import('../checkpoint/checkpoint-storage-connection.js');
+      restoreNats = useNatsForCheckpointStorage(options.checkpointStorageNats);
+    }
     // Loaded lazily so `weir --help` and usage errors do not pay for (or depend on) the runtime.
     const { runJobFile } = await import('./run-job-file.js');
     const result = await runJobFile(job, {
@@ -156,6 +197,7 @@ export async function runCommand(job: string, args: readonly string[], options: 
       ...(options.checkpointDir !== undefined && { checkpointDir: options.checkpointDir }),
       ...(restoreFrom !== undefined && { fromSavepoint: restoreFrom }),
       ...(options.allowNonRestoredState === true && { allowNonRestoredState: true }),
+      ...(options.slots !== undefined && { slots: options.slots }),
       onStarted,
       onWarning: (m) => io.stderr.write(`weir: warning: ${m}\n`),
     });
@@ -169,6 +211,8 @@ export async function runCommand(job: string, args: readonly string[], options: 
     progress?.end();
     io.stderr.write(formatFailure(jobName, err, debug));
     return exitCodeFor(err);
+  } finally {
+    restoreNats?.();
   }
 }
 

@@ -38,7 +38,7 @@ export interface RunJobFileOptions {
   progressIntervalMs?: number;
   /** Checkpoint every this many ms (overrides the job's `enableCheckpointing`; Flink's `execution.checkpointing.interval`). */
   checkpointInterval?: number;
-  /** Directory for checkpoints (overrides the job's checkpoint storage; Flink's `state.checkpoints.dir`). */
+  /** Checkpoint storage: a directory or `jetstream://<bucket>[/<prefix>]` (overrides the job's; Flink's `state.checkpoints.dir`). */
   checkpointDir?: string;
   /** Savepoint or checkpoint to start from (see `ExecuteOptions.fromSavepoint`). */
   fromSavepoint?: string;
@@ -48,6 +48,12 @@ export interface RunJobFileOptions {
   onStarted?: (control: JobControl) => void;
   /** Called with runtime warnings. */
   onWarning?: (message: string) => void;
+  /**
+   * Run the subtasks on this many worker-thread task slots (Flink's MiniCluster with
+   * `taskmanager.numberOfTaskSlots`; subtask i on slot i mod slots), each slot loading this job
+   * file. Default: every subtask on the calling thread. See TaskSlotsOptions.
+   */
+  slots?: number;
 }
 
 /**
@@ -86,6 +92,21 @@ export async function runJobFile(file: string, options: RunJobFileOptions = {}):
     ...(options.allowNonRestoredState === true && { allowNonRestoredState: true }),
     ...(options.onStarted !== undefined && { onStarted: options.onStarted }),
     ...(options.onWarning !== undefined && { onWarning: options.onWarning }),
+    ...(options.slots !== undefined && {
+      taskSlots: {
+        count: options.slots,
+        // What a slot needs to build the same graph: the settings given here, not the job file's.
+        job: {
+          file: jobFile,
+          args: [...(options.args ?? [])],
+          jobName,
+          parallelism: options.parallelism,
+          maxParallelism: options.maxParallelism,
+          checkpointInterval: options.checkpointInterval,
+          checkpointDir: options.checkpointDir,
+        },
+      },
+    }),
   });
 }
 

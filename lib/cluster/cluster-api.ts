@@ -9,12 +9,13 @@ import type { ActorSystem } from '../actor/actor-system.js';
 import type { ActorRef } from '../actor/actor-ref.js';
 import type { JobSpec } from '../api/executor.js';
 import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
+import { prepareCheckpointStorage } from '../checkpoint/checkpoint-storage.js';
 import { checkRestorable } from '../checkpoint/state-assignment.js';
 import type { CompletedCheckpoint } from '../checkpoint/state-handles.js';
 import { decodeError, WeirError } from '../errors.js';
 import { prepareJob } from './prepare-job.js';
 import { taskExecutorRef, type TaskStatsReply } from './deployment-messages.js';
-import type { JobSummary, ListJobs, ListTaskManagers, StartJob, TaskManagerInfo, JobStatsRequest } from '../../actors/job-manager-actor.js';
+import type { CancelWaitingJob, JobSummary, ListJobs, ListTaskManagers, StartJob, TaskManagerInfo, JobStatsRequest } from '../../actors/job-manager-actor.js';
 import type { DescribeJob, JobDescription, RescaleJob, RescaleReply, StopJob } from '../../actors/job-actor.js';
 import type { SavepointResult, TriggerSavepoint } from '../../actors/checkpoint-coordinator-actor.js';
 import type { CheckpointRecord } from '../telemetry/checkpoint-metrics.js';
@@ -49,6 +50,28 @@ export interface CheckpointsView {
 
 type Reply = { ok: true; [k: string]: unknown } | { ok: false; error: { code: string; message: string } };
 
+/** A job the API accepted, as the high-availability job store keeps it (see job-store.ts). */
+export interface SubmittedJob {
+  jobId: string;
+  jobName: string;
+  spec: JobSpec;
+  /** Wall-clock epoch ms. */
+  submittedAt: number;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
+}
+
+/**
+ * What a job manager adds to the API (Flink's Dispatcher persisting the JobGraph before it runs
+ * it). Both optional.
+ */
+export interface ClusterApiHooks {
+  /** Called once a submitted job is prepared, before it starts; a rejection fails the submission (nothing runs). */
+  jobAccepted?(job: SubmittedJob): Promise<void>;
+  /** Called when a job accepted by {@link jobAccepted} could not be started after all. */
+  jobNotStarted?(jobId: string): Promise<void>;
+}
+
 /** Ask timeouts of the API, ms: savepoints and rescales may take long with large state. */
 const QUICK_MS = 5_000;
 const SLOW_MS = 60 * 60_000;
@@ -56,10 +79,11 @@ const SLOW_MS = 60 * 60_000;
 /**
  * Answers one API request on the job manager's actor system.
  * @param jobManager the JobManagerActor's ref. Never throws: failures become `{ ok: false }` replies.
+ * @param hooks the high-availability job store's part in submissions (none without HA).
  */
-export async function handleClusterRequest(system: ActorSystem, jobManager: ActorRef, req: ClusterRequest): Promise<Reply> {
+export async function handleClusterRequest(system: ActorSystem, jobManager: ActorRef, req: ClusterRequest, hooks: ClusterApiHooks = {}): Promise<Reply> {
   try {
-    return await dispatch(system, jobManager, req);
+    return await dispatch(system, jobManager, req, hooks);
   } catch (err) {
     const code = err instanceof WeirError ? err.code : 'WEIR_ERR_INTERNAL';
     const message = err instanceof Error ? err.message + (err.cause instanceof Error ? ` (caused by: ${err.cause.message})` : '') : String(err);
@@ -67,17 +91,32 @@ export async function handleClusterRequest(system: ActorSystem, jobManager: Acto
   }
 }
 
-async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest): Promise<Reply> {
+async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest, hooks: ClusterApiHooks): Promise<Reply> {
   switch (req.op) {
     case 'submit': {
       const prepared = await prepareJob(req.spec);
+      // A jetstream:// checkpoint storage is reached (and its bucket created) before the job starts.
+      if (prepared.request.checkpoint.storagePath !== undefined) await prepareCheckpointStorage(prepared.request.checkpoint.storagePath);
       let restoreFrom: CompletedCheckpoint | undefined;
       if (req.fromSavepoint !== undefined) {
         restoreFrom = await loadRestorePoint(req.fromSavepoint, () => {});
         checkRestorable(restoreFrom.metadata, prepared.graph, req.allowNonRestoredState === true);
       }
       const jobId = `job-${randomUUID().slice(0, 8)}`;
-      await system.ask(jm, { t: 'start-job', jobId, spec: req.spec, prepared, restoreFrom } satisfies StartJob, QUICK_MS);
+      await hooks.jobAccepted?.({
+        jobId,
+        jobName: prepared.graph.jobName,
+        spec: req.spec,
+        submittedAt: Date.now(),
+        ...(req.fromSavepoint !== undefined && { fromSavepoint: req.fromSavepoint }),
+        ...(req.allowNonRestoredState === true && { allowNonRestoredState: true }),
+      });
+      try {
+        await system.ask(jm, { t: 'start-job', jobId, spec: req.spec, prepared, restoreFrom } satisfies StartJob, QUICK_MS);
+      } catch (err) {
+        await hooks.jobNotStarted?.(jobId).catch(() => undefined);
+        throw err;
+      }
       return { ok: true, jobId, jobName: prepared.graph.jobName };
     }
     case 'list':
@@ -92,6 +131,9 @@ async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest):
       if (system.isAlive(ref)) {
         system.tellSystem(ref, { t: 'stop-job' } satisfies StopJob);
         await system.whenStopped(ref);
+      } else if (job.endedAt === undefined) {
+        // A recovered job still waiting for its task slots has no job actor yet.
+        await system.ask<boolean>(jm, { t: 'cancel-waiting', jobId: job.jobId } satisfies CancelWaitingJob, QUICK_MS);
       }
       return { ok: true, job: await findJob(system, jm, req.jobId) };
     }

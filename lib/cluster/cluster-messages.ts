@@ -33,8 +33,9 @@ export interface TaskManagerHeartbeat {
 }
 
 /**
- * Job manager → task manager: it does not know you (it restarted, or declared you lost after a
- * missed heartbeat timeout): cancel what your slots run and register again.
+ * Job manager → task manager: it does not know you (it restarted, a standby took the leadership
+ * over, or it declared you lost after a missed heartbeat timeout): cancel what your slots run and
+ * register again (a new leader then redeploys the jobs it recovered).
  */
 export interface TaskManagerUnknown {
   t: 'tm-unknown';

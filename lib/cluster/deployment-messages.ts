@@ -7,6 +7,7 @@ import type { ActorRef } from '../actor/actor-ref.js';
 import type { JobSpec } from '../api/executor.js';
 import type { SubtaskRestoreState } from '../checkpoint/state-assignment.js';
 import type { EncodedError } from '../errors.js';
+import type { OperatorFigures } from '../runtime/messages.js';
 
 /** The actor id of the task executor on every task slot. */
 export const TASK_EXECUTOR_ID = 'tasks';
@@ -70,8 +71,11 @@ export interface SubtaskStats {
   attempt: number;
   /** Messages waiting in the mailbox (system + data lanes). */
   mailboxDepth: number;
+  /** Records into the chain's head and out of its tail. */
   recordsIn: number;
   recordsOut: number;
+  /** Records in/out of every chained operator, by graph node id. */
+  operators: OperatorFigures[];
   /** True while the subtask waits for a downstream mailbox or remote credit. */
   backPressured: boolean;
   /** Current input watermark, ms since the epoch (undefined before the first). */

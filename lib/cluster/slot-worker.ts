@@ -15,6 +15,8 @@ export interface SlotWorkerData {
   subjectPrefix?: string;
   /** Worker-thread mode: one port per peer address. */
   ports?: Record<string, MessagePort>;
+  /** Worker-thread mode: the connection options of `jetstream://` checkpoint storage the parent chose. */
+  checkpointNats?: NatsCliOptions;
 }
 
 async function main(): Promise<void> {
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     const { natsConnectionOptions } = await import('../transport/nats-connection-options.js');
     const { NatsTransport } = await import('../transport/nats-transport.js');
     const nc = await connect(natsConnectionOptions({ ...data.nats, name: data.nats.name ?? `weir-${data.address}` }));
+    (await import('../checkpoint/checkpoint-storage-connection.js')).useNatsForCheckpointStorage(nc); // jetstream:// checkpoint parts go through the slot's connection
     system.attachTransport(new NatsTransport(data.address, nc, { subjectPrefix: data.subjectPrefix ?? 'weir' }), '*');
     close = async () => {
       await system.terminate();
@@ -38,6 +41,8 @@ async function main(): Promise<void> {
     };
   } else {
     const { WorkerThreadTransport } = await import('../transport/worker-thread-transport.js');
+    // The registry is per thread: use the parent's choice (`weir run --nats`) for jetstream:// parts.
+    if (data.checkpointNats !== undefined) (await import('../checkpoint/checkpoint-storage-connection.js')).useNatsForCheckpointStorage(data.checkpointNats);
     system.attachTransport(new WorkerThreadTransport(data.address, new Map(Object.entries(data.ports ?? {}))), '*');
     close = () => system.terminate();
   }

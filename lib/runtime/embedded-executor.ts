@@ -1,11 +1,14 @@
 /**
  * Runs a job graph in this process (Flink's MiniCluster): one actor system, one job actor, one
- * subtask actor per parallel subtask of every chain. No server is needed.
+ * subtask actor per parallel subtask of every chain. No server is needed. With `taskSlots` the
+ * subtasks run on worker-thread task slots (worker-slots.ts) and the job actor on this thread.
  */
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRequest, JobControl } from '../api/executor.js';
 import { ActorSystem } from '../actor/actor-system.js';
-import { JobActor, type JobOutcome, type RescaleJob, type RescaleReply, type StopJob } from '../../actors/job-actor.js';
+import { JobActor, type ClusterPlacement, type JobOutcome, type RescaleJob, type RescaleReply, type SlotsLost, type StopJob } from '../../actors/job-actor.js';
+import { WorkerSlots } from './worker-slots.js';
+import { taskExecutorRef, type TaskStatsReply, type TaskStatsRequest } from '../cluster/deployment-messages.js';
 import type { SavepointResult, TriggerSavepoint } from '../../actors/checkpoint-coordinator-actor.js';
 import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
 import { checkRestorable } from '../checkpoint/state-assignment.js';
@@ -80,9 +83,17 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
     restoreFrom = await loadRestorePoint(options.restore.path, onWarning);
     checkRestorable(restoreFrom.metadata, graph, options.restore.allowNonRestoredState);
   }
+  // Worker-thread slots start first: the job actor deploys onto them as soon as it starts. A slot
+  // that dies is failed over like a lost task manager's.
+  let onSlotDied = (_address: string, _reason: string): void => {};
+  const slots = options.taskSlots === undefined ? undefined : await WorkerSlots.start(options.taskSlots.count, (address, reason) => onSlotDied(address, reason));
+  const system = new ActorSystem({ clock: options.clock, ...(slots !== undefined && { address: slots.hostAddress }) });
+  const jobRef = { address: system.address, id: jobId };
+  onSlotDied = (address, reason) => system.tellSystem(jobRef, { t: 'slots-lost', addresses: [address], reason } satisfies SlotsLost);
+  if (slots !== undefined) system.attachTransport(slots.transport, '*');
+  const placement: ClusterPlacement | undefined = slots === undefined ? undefined : { slots: () => slots.alive(), spec: options.taskSlots!.job };
   const stats = new CheckpointStats(jobId);
   registerCheckpointStats(stats);
-  const system = new ActorSystem({ clock: options.clock });
   if (options.inspect !== undefined) system.events.subscribe(options.inspect);
   const started = performance.now();
   let outcome: JobOutcome | undefined;
@@ -108,14 +119,16 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
             onTerminated: resolve,
             recompile: options.recompile,
             defaultParallelism: options.defaultParallelism,
+            placement,
           }),
       },
       jobId,
     );
   });
-  const jobRef = { address: system.address, id: jobId };
   if (options.onStarted !== undefined) options.onStarted(createJobControl(system, jobRef, jobId));
-  const progress = startProgress(graph, jobId, started, options);
+  // Subtasks on worker-thread slots count in their threads' metrics: progress asks their task executors.
+  const slotFigures = slots !== undefined && options.onProgress !== undefined ? pollSlotFigures(system, slots, jobId, options.progressIntervalMs ?? 1000) : undefined;
+  const progress = startProgress(graph, jobId, started, options, slotFigures?.latest);
   // A running job keeps the process alive even while every source waits (the runtime's own timers
   // are unref'd so that a finished job never holds the process).
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -124,7 +137,9 @@ export async function executeEmbedded(graph: JobGraph, options: EmbeddedExecutio
   } finally {
     clearInterval(keepAlive);
     progress?.stop();
+    slotFigures?.stop();
     await system.terminate();
+    await slots?.close();
   }
   // Old checkpoints being deleted are gone before execute() returns (no half-deleted directories).
   await outcome.settled;
@@ -198,7 +213,37 @@ function summarize(graph: JobGraph, figures: Map<number, { recordsIn: number; re
   }));
 }
 
-function startProgress(graph: JobGraph, jobId: string, started: number, options: EmbeddedExecutionOptions): { stop(): void } | undefined {
+/**
+ * Every `intervalMs`, asks the task executor of each live slot for the job's subtask figures and
+ * keeps their per-operator sums (what the next progress sample reports).
+ */
+function pollSlotFigures(system: ActorSystem, slots: WorkerSlots, jobId: string, intervalMs: number): { latest: () => Map<number, { recordsIn: number; recordsOut: number }>; stop(): void } {
+  let latest = new Map<number, { recordsIn: number; recordsOut: number }>();
+  let polling = false;
+  const poll = async (): Promise<void> => {
+    if (polling) return;
+    polling = true;
+    const replies = await Promise.all(slots.alive().map((slot) => system.ask<TaskStatsReply>(taskExecutorRef(slot), { t: 'task-stats', jobId } satisfies TaskStatsRequest, intervalMs).catch(() => undefined)));
+    polling = false;
+    const sums = new Map<number, { recordsIn: number; recordsOut: number }>();
+    for (const r of replies) {
+      for (const s of r?.subtasks ?? []) {
+        for (const f of s.operators) {
+          const cur = sums.get(f.nodeId) ?? { recordsIn: 0, recordsOut: 0 };
+          cur.recordsIn += f.recordsIn;
+          cur.recordsOut += f.recordsOut;
+          sums.set(f.nodeId, cur);
+        }
+      }
+    }
+    latest = sums;
+  };
+  const timer = setInterval(() => void poll(), intervalMs);
+  timer.unref();
+  return { latest: () => latest, stop: () => clearInterval(timer) };
+}
+
+function startProgress(graph: JobGraph, jobId: string, started: number, options: EmbeddedExecutionOptions, remoteFigures?: () => Map<number, { recordsIn: number; recordsOut: number }>): { stop(): void } | undefined {
   const onProgress = options.onProgress;
   if (onProgress === undefined) return undefined;
   const interval = options.progressIntervalMs ?? 1000;
@@ -207,7 +252,7 @@ function startProgress(graph: JobGraph, jobId: string, started: number, options:
   let lastAt = started;
   const timer = setInterval(() => {
     const now = performance.now();
-    const figures = liveFigures(jobId, new Map());
+    const figures = remoteFigures?.() ?? liveFigures(jobId, new Map());
     let read = 0;
     for (const [id, f] of figures) if (sources.has(id)) read += f.recordsOut;
     const rate = ((read - lastRead) * 1000) / Math.max(1, now - lastAt);

@@ -7,8 +7,11 @@
  * most once per second per peer, never thrown into the link's callbacks.
  *
  * Frames leave at the end of the current macrotask (`lingerMs` 0, one setImmediate per
- * transport), after `lingerMs`, or as soon as one reaches `maxFrameBytes` / `maxFrameEnvelopes`.
- * Acks and credits leave at the end of the macrotask in which they changed.
+ * transport), after `lingerMs`, or as soon as one reaches `maxFrameEnvelopes` or has no room for
+ * another envelope of the size of its last one within `maxFrameBytes` (so a frame of one large
+ * record batch leaves at once). Envelopes are encoded at `send()` time straight into the frame
+ * being built (see frame-codec.ts). Acks and credits leave at the end of the macrotask in which
+ * they changed.
  *
  * @see Flink's network stack (buffer timeout = linger, credit-based flow control).
  */
@@ -22,7 +25,11 @@ import type { InboundSink, Transport, TransportEnvelope, TransportStats } from '
 
 /** Options of the framed transports (all optional). */
 export interface FramedTransportOptions {
-  /** A frame is sent once its envelopes reach this many encoded bytes (default 262 144 = 256 KiB). */
+  /**
+   * Encoded bytes of envelopes per frame, at most (default 262 144 = 256 KiB); a single envelope
+   * larger than this travels in a frame of its own. A frame is sent once another envelope of the
+   * size of its last one would not fit.
+   */
   maxFrameBytes?: number;
   /** A frame is sent once it holds this many envelopes (default 4 096). */
   maxFrameEnvelopes?: number;

@@ -1,8 +1,9 @@
 /**
- * The sending half of a framed channel (local address → one peer address): batches envelopes
- * into frames, numbers them, counts data bytes in flight against the credit window the peer
- * grants, keeps unacknowledged frames and retransmits them (go-back-N) when no ack progress is
- * seen in time. One instance per peer, owned by a {@link FramedTransport}.
+ * The sending half of a framed channel (local address → one peer address): encodes envelopes
+ * straight into the frame being built (a {@link FrameBuilder}), numbers frames, counts data bytes
+ * in flight against the credit window the peer grants, keeps unacknowledged frames' envelope
+ * bytes and retransmits them (go-back-N) when no ack progress is seen in time. One instance per
+ * peer, owned by a {@link FramedTransport}.
  *
  * Session: `epoch` is random per channel instance and per {@link forget}; the peer starts a new
  * receiving session when it sees a new epoch, at the frame's `first` (oldest unacked) seq.
@@ -12,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { WeirError } from '../errors.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import { assembleFrame, encodeEnvelope, type ControlMessage } from './frame-codec.js';
+import { assembleFrame, FrameBuilder, type ControlMessage } from './frame-codec.js';
 import type { TransportEnvelope, TransportStats } from './transport.js';
 
 /** Resolved limits shared by the channels of one transport (see {@link FramedTransportOptions}). */
@@ -41,15 +42,17 @@ export interface OutboundHost {
 interface SentFrame {
   seq: number;
   /**
-   * The envelope encodings, kept for retransmission until acked (unreliable links only). A
-   * retransmission re-assembles the frame with the current `first`, so a receiver that restarted
-   * starts at a frame the sender still holds.
+   * The frame's envelope encodings (one region), kept for retransmission until acked (unreliable
+   * links only). A retransmission re-assembles the frame with the current `first`, so a receiver
+   * that restarted starts at a frame the sender still holds.
    */
-  parts: Uint8Array[] | undefined;
+  envs: Uint8Array | undefined;
+  /** Envelopes in `envs`. */
+  count: number;
   dataBytes: number;
 }
 
-/** Envelope encodings larger than this headroom below the link's limit cannot be framed. */
+/** Envelope encodings larger than this headroom below the link's limit cannot be framed (a frame header is < 256 B: addresses ≤ 128 chars, 16-char epochs). */
 const FRAME_OVERHEAD_BYTES = 256;
 
 /** Sender state toward one peer (see the module docstring). */
@@ -61,8 +64,8 @@ export class OutboundChannel {
   private window: number;
   /** Frames sent and not yet credited, in seq order. */
   private frames: SentFrame[] = [];
-  private parts: Uint8Array[] = [];
-  private partsBytes = 0;
+  /** The frame being built: envelopes are encoded into it at `enqueue` time. */
+  private readonly building = new FrameBuilder();
   private partsDataBytes = 0;
   /** Data bytes of frames not yet credited plus the data bytes of the frame being built. */
   private inFlight = 0;
@@ -88,7 +91,7 @@ export class OutboundChannel {
 
   /** True while frames are unacknowledged or uncredited, or envelopes wait to be framed. */
   get busy(): boolean {
-    return this.frames.length > 0 || this.parts.length > 0;
+    return this.frames.length > 0 || this.building.count > 0;
   }
 
   /**
@@ -97,14 +100,20 @@ export class OutboundChannel {
    * envelope larger than the link's message limit).
    */
   enqueue(env: TransportEnvelope): boolean {
-    const bytes = encodeEnvelope(env);
-    const len = bytes.byteLength;
+    const b = this.building;
+    const { maxFrameBytes, maxFrameEnvelopes } = this.limits;
+    const before = b.count;
+    const len = b.append(env);
     if (len + FRAME_OVERHEAD_BYTES > this.limits.maxMessageBytes) {
+      b.dropLast(len);
       throw new WeirError('WEIR_ERR_MESSAGE_TOO_LARGE', `a message for ${env.to.id}@${env.to.address} encodes to ${len} bytes; the link carries at most ${this.limits.maxMessageBytes} bytes per message (split the batch)`);
     }
-    if (this.parts.length > 0 && (this.partsBytes + len > this.limits.maxFrameBytes || this.parts.length >= this.limits.maxFrameEnvelopes)) this.flush();
-    this.parts.push(bytes);
-    this.partsBytes += len;
+    if (before > 0 && (b.size > maxFrameBytes || before >= maxFrameEnvelopes)) {
+      // It does not fit in the frame being built, which leaves without it (rare: see below).
+      const moved = b.takeLast(len);
+      this.flush();
+      b.appendEncoded(moved);
+    }
     this.host.counters.envelopesSent++;
     const data = env.lane === 'data';
     if (data) {
@@ -112,7 +121,9 @@ export class OutboundChannel {
       this.inFlight += len;
       if (this.inFlight > this.maxInFlightBytes) this.maxInFlightBytes = this.inFlight;
     }
-    if (this.partsBytes >= this.limits.maxFrameBytes || this.parts.length >= this.limits.maxFrameEnvelopes) this.flush();
+    // Full, or the next envelope like this one would not fit: send now rather than move that one
+    // out of this frame later. Otherwise wait for more envelopes until the end of the macrotask.
+    if (b.size + len > maxFrameBytes || b.count >= maxFrameEnvelopes) this.flush();
     else this.host.scheduleFlush();
     if (data && this.inFlight > this.window) {
       this.host.counters.creditWaits++;
@@ -123,12 +134,11 @@ export class OutboundChannel {
 
   /** Sends the frame being built, if any. */
   flush(): void {
-    if (this.parts.length === 0) return;
+    const count = this.building.count;
+    if (count === 0) return;
     const seq = this.nextSeq++;
-    const bytes = assembleFrame({ from: this.host.localAddress, epoch: this.epoch, seq, first: this.acked + 1 }, this.parts);
-    this.frames.push({ seq, parts: this.limits.retransmitMs !== undefined ? this.parts : undefined, dataBytes: this.partsDataBytes });
-    this.parts = [];
-    this.partsBytes = 0;
+    const { frame: bytes, envs } = this.building.finish({ from: this.host.localAddress, epoch: this.epoch, seq, first: this.acked + 1 });
+    this.frames.push({ seq, envs: this.limits.retransmitMs !== undefined ? envs : undefined, count, dataBytes: this.partsDataBytes });
     this.partsDataBytes = 0;
     this.host.counters.framesSent++;
     this.host.counters.bytesSent += bytes.byteLength;
@@ -146,7 +156,7 @@ export class OutboundChannel {
       progress = true;
       for (const f of this.frames) {
         if (f.seq > msg.ack) break;
-        f.parts = undefined;
+        f.envs = undefined;
       }
     }
     if (msg.credit > this.credited) {
@@ -180,10 +190,10 @@ export class OutboundChannel {
     let sent = 0;
     const first = this.acked + 1;
     for (const f of this.frames) {
-      if (f.parts === undefined) continue;
+      if (f.envs === undefined) continue;
       this.host.counters.retransmits++;
       sent++;
-      this.host.postFrame(this.peer, assembleFrame({ from: this.host.localAddress, epoch: this.epoch, seq: f.seq, first }, f.parts));
+      this.host.postFrame(this.peer, assembleFrame({ from: this.host.localAddress, epoch: this.epoch, seq: f.seq, first }, [f.envs], f.count));
     }
     if (sent === 0) this.host.postFrame(this.peer, assembleFrame({ from: this.host.localAddress, epoch: this.epoch, seq: this.acked, first: this.acked + 1 }, []));
   }
@@ -199,8 +209,7 @@ export class OutboundChannel {
     this.acked = 0;
     this.credited = 0;
     this.frames = [];
-    this.parts = [];
-    this.partsBytes = 0;
+    this.building.clear();
     this.partsDataBytes = 0;
     this.inFlight = 0;
     this.window = this.limits.creditBytes;

@@ -111,3 +111,21 @@ test.serial('--parallelism abc is a usage error (exit 2)', async (t) => {
   t.regex(r.stderr, /argument 'abc' is invalid\. must be a positive integer/);
   t.is(r.stdout, '');
 });
+
+test.serial('--slots 2 runs the .ts job on two worker-thread slots: same records, failures name the operator and record', async (t) => {
+  t.timeout(120_000);
+  const ok = await weir('run', fixture('job-ok.ts'), '-p', '2', '--slots', '2');
+  t.is(ok.code, 0, ok.stderr);
+  t.deepEqual(printed(ok.stdout).sort(), ['ALPHA', 'BETA', 'GAMMA']);
+  const failed = await weir('run', fixture('job-fails.ts'), '--slots', '2');
+  t.is(failed.code, 1, failed.stderr);
+  t.regex(failed.stderr, /operator '[^']+'/);
+  t.true(failed.stderr.includes('{"id":2,"zone":"LGA"}'), failed.stderr);
+  t.regex(failed.stderr, /zone LGA is closed/);
+});
+
+test.serial('--slots with --cluster is a usage error (exit 2): task managers own the slots there', async (t) => {
+  const r = await weir('run', fixture('job-ok.ts'), '--slots', '2', '--cluster', 'nats://127.0.0.1:1');
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /--slots is for embedded runs/);
+});

@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { JOB_MANAGER_ADDRESS, JOB_MANAGER_ID, jobManagerRef } from '../../lib/cl
 import { TASK_EXECUTOR_ID } from '../../lib/cluster/deployment-messages.js';
 import { handleClusterRequest, type Topology } from '../../lib/cluster/cluster-api.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { checkKeyedSums } from '../helpers/keyed-sum-output.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const JOB_FILE = resolve(here, '../fixtures/cluster/keyed-sum-job.js');
@@ -71,29 +72,6 @@ async function statusOf(c: Cluster, jobId: string): Promise<JobSummary> {
   return (await api<{ job: JobSummary }>(c, { op: 'status', jobId })).job;
 }
 
-/** Committed NDJSON rows of the file sink: every (key, running sum) once. */
-function committedRows(dir: string): { k: number; s: number }[] {
-  const rows: { k: number; s: number }[] = [];
-  for (const f of readdirSync(dir)) {
-    if (f.startsWith('.')) continue;
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line !== '') rows.push(JSON.parse(line) as { k: number; s: number });
-  }
-  return rows;
-}
-
-function checkOutput(t: import('ava').ExecutionContext, dir: string, n: number, keys: number): void {
-  const rows = committedRows(dir);
-  t.is(rows.length, n, 'one committed row per input record: none lost, none repeated');
-  const last = new Map<number, number>();
-  for (const r of rows) last.set(r.k, Math.max(last.get(r.k) ?? 0, r.s));
-  const totals = new Map<number, number>();
-  for (let x = 1; x <= n; x++) totals.set(x % keys, (totals.get(x % keys) ?? 0) + x);
-  t.deepEqual([...last].sort((a, b) => a[0] - b[0]), [...totals].sort((a, b) => a[0] - b[0]));
-  // Exactly once: the running sums of one key are all distinct (a replayed record would repeat a prefix).
-  const seen = new Set(rows.map((r) => `${r.k}:${r.s}`));
-  t.is(seen.size, rows.length);
-}
-
 function waitRegistered(c: Cluster, n: number): Promise<unknown> {
   return waitFor('task managers', async () => {
     const r = await api<{ taskManagers: unknown[] }>(c, { op: 'taskmanagers' });
@@ -123,7 +101,7 @@ test.serial('a job submitted to the job manager runs on the task slots with exac
     return s.endedAt !== undefined ? s : undefined;
   });
   t.is(done.status, 'finished', done.error);
-  checkOutput(t, out, N, 13);
+  checkKeyedSums(t, out, N, 13);
 });
 
 test.serial('a task manager that stops heartbeating is declared lost and the job fails over to the other slots', async (t) => {
@@ -148,7 +126,7 @@ test.serial('a task manager that stops heartbeating is declared lost and the job
   t.true(done.restarts >= 1, 'the job failed over');
   const tms = await api<{ taskManagers: { taskManagerId: string }[] }>(c, { op: 'taskmanagers' });
   t.deepEqual(tms.taskManagers.map((x) => x.taskManagerId).sort(), ['tm0', 'tm2']);
-  checkOutput(t, out, N, 13);
+  checkKeyedSums(t, out, N, 13);
 });
 
 test.serial('a job on the cluster rescales 2 -> 4 -> 1 while running, without a restart', async (t) => {
@@ -172,5 +150,5 @@ test.serial('a job on the cluster rescales 2 -> 4 -> 1 while running, without a 
   });
   t.is(done.status, 'finished', done.error);
   t.is(done.restarts, 0, 'no failover restart');
-  checkOutput(t, out, N, 13);
+  checkKeyedSums(t, out, N, 13);
 });

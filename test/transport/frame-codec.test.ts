@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Encoder } from 'cbor-x';
 import { WeirError } from '../../lib/errors.js';
-import { assembleFrame, decodeControl, decodeFrame, encodeControl, encodeEnvelope, encodeFrame, type Frame } from '../../lib/transport/frame-codec.js';
+import { assembleFrame, decodeControl, decodeFrame, encodeControl, encodeEnvelope, encodeFrame, WIRE_VERSION, type Frame } from '../../lib/transport/frame-codec.js';
 import { RateLimitedLog } from '../../lib/transport/rate-limited-log.js';
 import type { TransportEnvelope } from '../../lib/transport/transport.js';
 import { makeBatch } from '../helpers/record-stream.js';
@@ -56,14 +56,26 @@ test('garbage, truncated frames and cbor values that are not frames throw WEIR_E
     plain.encode({ from: 'a', epoch: 'e', seq: 0, first: 1, envs: [] }), // seq 0
     plain.encode({ from: 'a', epoch: 'e', seq: 1, first: 3, envs: [] }), // first past seq + 1
     plain.encode({ from: 'a', epoch: 'e', seq: 1.5, first: 1, envs: [] }),
-    plain.encode({ from: 'a', epoch: 'e', seq: 1, first: 1, envs: [{ to: { address: 'b' }, lane: 'data', body: 1 }] }),
-    plain.encode({ from: 'a', epoch: 'e', seq: 1, first: 1, envs: [{ to: { address: 'b', id: 'x' }, lane: 'other', body: 1 }] }),
+    plain.encode({ wire: WIRE_VERSION, from: 'a', epoch: 'e', seq: 1, first: 1, envs: [{ to: { address: 'b' }, lane: 'data', body: 1 }] }),
+    plain.encode({ wire: WIRE_VERSION, from: 'a', epoch: 'e', seq: 1, first: 1, envs: [{ to: { address: 'b', id: 'x' }, lane: 'other', body: 1 }] }),
     plain.encode({ from: 7, epoch: 'e', seq: 1, first: 1, envs: [] }),
   ];
   for (const b of bad) {
     const err = t.throws(() => decodeFrame(b), { instanceOf: WeirError });
     t.is(err?.code, 'WEIR_ERR_DECODE');
     t.regex(err?.message ?? '', new RegExp(`\\(${b.byteLength} bytes`));
+  }
+});
+
+test('a frame of another wire format (a process of another Weir version) is refused, naming the versions', (t) => {
+  const plain = new Encoder({ useRecords: false, mapsAsObjects: true });
+  for (const [b, wire] of [
+    [plain.encode({ from: 'old', epoch: 'e', seq: 1, first: 1, envs: [] }), 1],
+    [plain.encode({ wire: WIRE_VERSION + 1, from: 'new', epoch: 'e', seq: 1, first: 1, envs: [] }), WIRE_VERSION + 1],
+  ] as const) {
+    const err = t.throws(() => decodeFrame(b), { instanceOf: WeirError });
+    t.is(err?.code, 'WEIR_ERR_DECODE');
+    t.regex(err?.message ?? '', new RegExp(`is of wire format ${wire}, this process reads ${WIRE_VERSION}: every process of a cluster must run the same Weir version`));
   }
 });
 

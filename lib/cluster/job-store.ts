@@ -8,7 +8,7 @@
  * @see Flink's `ExecutionPlanStore` (`putExecutionPlan`, `recoverExecutionPlan`, `globalCleanupAsync`).
  */
 import type { KV } from 'nats';
-import type { JobSpec } from '../api/executor.js';
+import type { SubmittedJob } from './cluster-api.js';
 import { HighAvailabilityError, isRevisionConflict } from './high-availability.js';
 
 /**
@@ -20,17 +20,8 @@ import { HighAvailabilityError, isRevisionConflict } from './high-availability.j
  */
 export const RECOVERY_ATTEMPT_STRIDE = 1 << 20;
 
-/** A job in the store. */
-export interface StoredJob {
-  jobId: string;
-  jobName: string;
-  /** How every process rebuilds it. */
-  spec: JobSpec;
-  /** Wall-clock epoch ms of the submission. */
-  submittedAt: number;
-  /** The savepoint it was submitted from: a recovery uses it while the job has no checkpoint of its own. */
-  fromSavepoint?: string;
-  allowNonRestoredState?: boolean;
+/** A job in the store: what the API accepted, and its recovery history. */
+export interface StoredJob extends SubmittedJob {
   /** How many times a new leader recovered it (0 as submitted). */
   recoveries: number;
   /** The lease term of the leader that wrote this record. */

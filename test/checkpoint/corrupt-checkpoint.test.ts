@@ -7,12 +7,12 @@ import test from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyedProcessFunction, RestartStrategies, StreamExecutionEnvironment, ValueStateDescriptor, type Collector, type KeyedProcessContext, type ValueState } from 'weir';
+import { RestartStrategies, StreamExecutionEnvironment } from 'weir';
+import { PaddedSum } from '../helpers/padded-sum.js';
 import { PausingSequenceSource } from '../helpers/pausing-sequence-source.js';
 
 const N = 30_000;
 const KEYS = 5_000;
-const PAD = 'x'.repeat(3000); // makes key-group parts larger than the 20 KiB inline threshold: real files
 const dirs: string[] = [];
 test.after.always(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -49,17 +49,6 @@ function corruptCheckpoint(root: string, id: number): number {
   return n;
 }
 
-class PaddedSum extends KeyedProcessFunction<number, number, [number, number]> {
-  private sum!: ValueState<string>;
-  override open(): void {
-    this.sum = this.getRuntimeContext().getState(new ValueStateDescriptor<string>('padded-sum'));
-  }
-  processElement(x: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
-    const s = Number((this.sum.value() ?? `${PAD}0`).slice(PAD.length)) + x;
-    this.sum.update(`${PAD}${s}`);
-    out.collect([ctx.getCurrentKey(), s]);
-  }
-}
 
 test('a corrupt part file makes recovery fall back to the previous checkpoint, with a warning', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'weir-corrupt-'));
@@ -84,7 +73,7 @@ test('a corrupt part file makes recovery fall back to the previous checkpoint, w
       },
     })
     .keyBy((x) => x % KEYS)
-    .process(new PaddedSum());
+    .process(new PaddedSum(3000)); // 3 000 filler chars per key: key-group parts above the 20 KiB inline threshold, real files
   const collected: [number, number][] = [];
   out.sinkTo({ createWriter: () => ({ write: (v: [number, number]) => void collected.push(v), flush() {}, close() {} }) });
   const result = await env.execute({ onWarning: (w) => warnings.push(w) });

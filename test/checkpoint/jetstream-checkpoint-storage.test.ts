@@ -16,22 +16,18 @@ import { connect, type NatsConnection, type ObjectStore } from 'nats';
 import {
   ConfigurationError,
   JobExecutionError,
-  KeyedProcessFunction,
   loadRestorePoint,
   RestartStrategies,
   RestoreError,
   StreamExecutionEnvironment,
   useNatsForCheckpointStorage,
   closeCheckpointStorageConnection,
-  ValueStateDescriptor,
-  type Collector,
   type JobControl,
-  type KeyedProcessContext,
-  type ValueState,
 } from 'weir';
 import { Deferred } from '../helpers/async-probe.js';
 import { NatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
 import { PausingSequenceSource } from '../helpers/pausing-sequence-source.js';
+import { PaddedSum } from '../helpers/padded-sum.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { killLeftovers, repoRoot, startWeir } from '../fault/weir-process.js';
 import { startJobManager } from '../../lib/cluster/job-manager-process.js';
@@ -46,7 +42,6 @@ const PAUSE_AT = 6_000;
 const KEYS = 500;
 /** 16 key groups of ~31 keys × 2 KB: every key-group part is above the 20 KiB inline threshold, so an object. */
 const MAX_PARALLELISM = 16;
-const PAD = 'x'.repeat(2000);
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -69,18 +64,6 @@ test.after.always(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A keyed running sum whose state is a long string (large key-group parts). */
-class PaddedSum extends KeyedProcessFunction<number, number, [number, number]> {
-  private sum!: ValueState<string>;
-  override open(): void {
-    this.sum = this.getRuntimeContext().getState(new ValueStateDescriptor<string>('padded-sum'));
-  }
-  processElement(x: number, ctx: KeyedProcessContext<number>, out: Collector<[number, number]>): void {
-    const s = Number((this.sum.value() ?? `${PAD}0`).slice(PAD.length)) + x;
-    this.sum.update(`${PAD}${s}`);
-    out.collect([ctx.getCurrentKey(), s]);
-  }
-}
 
 /**
  * numbers (one subtask, so each key's records arrive in order and its running sums are determined)
@@ -95,7 +78,7 @@ function build(env: StreamExecutionEnvironment, source: PausingSequenceSource, o
     .uid('pass')
     .setParallelism(1)
     .keyBy((x) => x % KEYS)
-    .process(new PaddedSum())
+    .process(new PaddedSum(2000))
     .uid('padded-sum');
 }
 

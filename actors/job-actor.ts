@@ -75,6 +75,11 @@ export interface JobActorOptions {
    * subtasks (still running until their task manager cancels them) is dropped as another attempt's.
    */
   firstAttempt?: number | undefined;
+  /**
+   * Lowest id of the job's next checkpoint (default: the restored checkpoint's id + 1, or 1). A
+   * recovered job starts above every id its previous leader could have used.
+   */
+  firstCheckpointId?: number | undefined;
   stats: CheckpointStats;
   onWarning: (message: string) => void;
   onTerminated: (outcome: JobOutcome) => void;
@@ -223,7 +228,7 @@ export class JobActor extends Actor<JobActorMessage> {
   }
 
   override preStart(): void {
-    this.deploy(this.options.restoreFrom?.metadata.checkpointId ?? 0);
+    this.deploy(Math.max(this.options.restoreFrom?.metadata.checkpointId ?? 0, (this.options.firstCheckpointId ?? 1) - 1));
   }
 
   /** Spawns the checkpoint coordinator and one region actor per failover region of `this.graph`. */

@@ -77,6 +77,8 @@ export interface JobRecovery {
   recoveries: number;
   /** Attempt number of its subtasks' first deployment (see RECOVERY_ATTEMPT_STRIDE in job-store.ts). */
   firstAttempt: number;
+  /** Lowest id of its next checkpoint (see RECOVERY_CHECKPOINT_STRIDE in job-store.ts). */
+  firstCheckpointId: number;
   /** Wall-clock epoch ms of the original submission (the job's `startedAt`). */
   submittedAt: number;
   /** Registered slots to wait for before deploying (the job's largest parallelism). */
@@ -317,6 +319,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
             restartStrategy: r.restartStrategy,
             restoreFrom: msg.restoreFrom,
             firstAttempt: msg.recovery?.firstAttempt,
+            firstCheckpointId: msg.recovery?.firstCheckpointId,
             stats,
             onWarning: (m) => this.log(`job ${jobId}: ${m}`),
             onTerminated: (o) => this.onJobTerminated(jobId, o),

@@ -137,8 +137,9 @@ export class CheckpointConfig {
    */
   setCheckpointStorage(path: string | undefined): this {
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new ConfigurationError('checkpoint storage must be a non-empty directory path or jetstream:// URI');
-    if (path !== undefined) parseStorageLocation(path);
-    this.settings.storagePath = path?.startsWith('file://') === true ? new URL(path).pathname : path;
+    const location = path === undefined ? undefined : parseStorageLocation(path);
+    // A file:// URI is kept as the (percent-decoded) path it names.
+    this.settings.storagePath = location?.kind === 'file' ? location.path : path;
     return this;
   }
   getCheckpointStorage(): string | undefined {

@@ -152,15 +152,27 @@ export async function verifyCheckpoint(metadata: CheckpointMetadata): Promise<vo
 
 /**
  * The completed checkpoints under a checkpoint root, a job directory or a `chk-<id>` directory (a
- * path or a storage URI), newest first (by completion time, then checkpoint id). Directories without
- * `_metadata` are skipped.
+ * path or a storage URI), newest first: within a job directory by checkpoint id, job directories by
+ * the completion time of their newest checkpoint. Directories without `_metadata` are skipped.
+ * @throws the file system's error when a directory cannot be listed (a missing one holds nothing).
  * @throws SnapshotFormatError for a `jetstream://` bucket that does not exist; ConfigurationError
  *   for an unsupported URI or unreachable storage.
  */
 export async function findCheckpointDirectories(path: string): Promise<string[]> {
   const root = resolveLocation(path);
   const found = (await blobStoreFor(root).findMetadata(root, /^chk-\d+$/)).map((f) => ({ dir: f.directory, id: checkpointIdOf(f.directory), mtime: f.mtimeMs }));
-  return found.sort((x, y) => y.mtime - x.mtime || y.id - x.id).map((f) => f.dir);
+  // Within one job directory the checkpoint id orders (ids only grow, also across job manager
+  // failovers, whose hosts' clocks may disagree); job directories (runs) by their newest checkpoint's time.
+  const runs = new Map<string, typeof found>();
+  for (const f of found) {
+    const parent = parentLocation(f.dir);
+    const run = runs.get(parent) ?? [];
+    run.push(f);
+    runs.set(parent, run);
+  }
+  const ordered = [...runs.values()].map((run) => run.sort((x, y) => y.id - x.id));
+  ordered.sort((a, b) => Math.max(...b.map((f) => f.mtime)) - Math.max(...a.map((f) => f.mtime)));
+  return ordered.flat().map((f) => f.dir);
 }
 
 /** The `<id>` of a `…/chk-<id>` location, or -1. */

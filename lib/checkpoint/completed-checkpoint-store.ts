@@ -24,7 +24,11 @@ export class CompletedCheckpointStore {
     private readonly onDiscardError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Adds a restored checkpoint (never discarded: an earlier run owns its files). */
+  /**
+   * Adds a restored checkpoint. Once superseded it is discarded like any other, but only files under
+   * `ownedRoot` are deleted: another run's checkpoint stays (Flink's NO_CLAIM restore mode), the
+   * same job's own (recovered by a new leading job manager, same job id) goes.
+   */
   addRestored(cp: CompletedCheckpoint): void {
     this.checkpoints.push(cp);
   }

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import { SnapshotFormatError } from '../errors.js';
+import { ConfigurationError, SnapshotFormatError } from '../errors.js';
 import type { BlobStat, CheckpointBlobStore, MetadataDirectory } from './checkpoint-blob-store.js';
 import { parseStorageLocation } from './storage-location.js';
 
@@ -49,7 +49,17 @@ export class FileBlobStore implements CheckpointBlobStore {
       const st = await stat(join(dir, '_metadata')).catch(() => undefined);
       if (st !== undefined) found.push({ directory: dir, mtimeMs: st.mtimeMs });
     };
-    const list = async (dir: string): Promise<string[]> => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+    // A directory that is not there holds no checkpoint; any other error (permissions, I/O) is
+    // thrown: "no checkpoint" would make a recovery start from scratch.
+    const list = async (dir: string): Promise<string[]> =>
+      (
+        await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+          throw err;
+        })
+      )
+        .filter((e) => e.isDirectory())
+        .map((e) => join(dir, e.name));
     await consider(top);
     for (const a of await list(top)) {
       await consider(a);
@@ -97,6 +107,6 @@ function isUnder(dir: string, path: string): boolean {
 
 function pathOf(location: string): string {
   const loc = parseStorageLocation(location);
-  if (loc.kind !== 'file') throw new Error(`not a file location: ${location}`);
+  if (loc.kind !== 'file') throw new ConfigurationError(`not a file location: ${location}`);
   return resolve(loc.path);
 }

@@ -14,8 +14,9 @@
  * that does not exist fail. Deleting an object also purges its deletion marker, so a bucket does not
  * grow by one marker per discarded part. The connection comes from checkpoint-storage-connection.ts.
  *
- * Figures (one nats-server 2.9 on loopback, file storage): see the test
- * test/checkpoint/jetstream-checkpoint-storage.test.ts and the final report of the change.
+ * Measured (one nats-server 2.9 on loopback, file storage, 128 parts written concurrently): 64 MiB
+ * written in 1.05–1.55 s (~61 MiB/s at best; a directory: ~400 MiB/s), read in 1.1–1.7 s. Tested in
+ * test/checkpoint/jetstream-checkpoint-storage.test.ts.
  */
 import type { JetStreamManager, NatsConnection, ObjectStore } from 'nats';
 import { CheckpointError, ConfigurationError, SnapshotFormatError } from '../errors.js';
@@ -139,10 +140,10 @@ export class JetStreamObjectStorage implements CheckpointBlobStore {
     });
   }
 
-  /** `_metadata` first (the checkpoint stops looking complete), then `contents` (its parts), a few at a time. */
   /** Object stores have no directories. */
   async pruneEmptyDirectories(): Promise<void> {}
 
+  /** `_metadata` first (the checkpoint stops looking complete), then `contents` (its parts), a few at a time. */
   async deleteDirectory(directory: string, contents: readonly string[]): Promise<void> {
     await withCheckpointStorage(async () => {
       await this.delete(resolveLocation(directory, '_metadata'));

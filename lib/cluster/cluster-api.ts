@@ -12,7 +12,7 @@ import { loadRestorePoint } from '../checkpoint/checkpoint-loader.js';
 import { prepareCheckpointStorage } from '../checkpoint/checkpoint-storage.js';
 import { checkRestorable } from '../checkpoint/state-assignment.js';
 import type { CompletedCheckpoint } from '../checkpoint/state-handles.js';
-import { decodeError, WeirError } from '../errors.js';
+import { AskTimeoutError, decodeError, WeirError } from '../errors.js';
 import { prepareJob } from './prepare-job.js';
 import { taskExecutorRef, type TaskStatsReply } from './deployment-messages.js';
 import type { CancelWaitingJob, JobSummary, ListJobs, ListTaskManagers, StartJob, TaskManagerInfo, JobStatsRequest } from '../../actors/job-manager-actor.js';
@@ -114,6 +114,9 @@ async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest, 
       try {
         await system.ask(jm, { t: 'start-job', jobId, spec: req.spec, prepared, restoreFrom } satisfies StartJob, QUICK_MS);
       } catch (err) {
+        // A timed-out ask may still have started the job: it stays in the job store (the job
+        // manager removes it when it ends; a next leader would otherwise recover it).
+        if (err instanceof AskTimeoutError) throw new WeirError('WEIR_ERR_ASK_TIMEOUT', `job ${jobId} was submitted but the job manager did not confirm its start in ${QUICK_MS} ms: see weir list`, { cause: err });
         await hooks.jobNotStarted?.(jobId).catch(() => undefined);
         throw err;
       }

@@ -24,7 +24,7 @@ export interface HighAvailabilityOptions {
   leaseDurationMs?: number;
   /**
    * The leader renews its lease, and a standby looks at it, this often, ms (Flink's
-   * `…leader-election.retry-period`, default 5 000). At most half of `leaseDurationMs`.
+   * `…leader-election.retry-period`, default 5 000). At most a third of `leaseDurationMs`.
    */
   renewIntervalMs?: number;
   /**
@@ -51,7 +51,7 @@ export interface ResolvedHighAvailability {
 /**
  * Applies the defaults and checks the options.
  * @throws ConfigurationError (`WEIR_ERR_CONFIG`) for a non-positive duration, a renew interval above
- *   half the lease duration (the leader must have at least one retry before it gives up), replicas
+ *   a third of the lease duration (the leader must have one renewal to spare before it gives up), replicas
  *   other than 1, 3, 5, or an invalid bucket name.
  */
 export function resolveHighAvailability(o: HighAvailabilityOptions, subjectPrefix: string): ResolvedHighAvailability {
@@ -61,8 +61,10 @@ export function resolveHighAvailability(o: HighAvailabilityOptions, subjectPrefi
   const bucket = o.bucket ?? haBucketName(subjectPrefix);
   if (!(Number.isFinite(leaseDurationMs) && leaseDurationMs > 0)) throw new ConfigurationError(`--ha-lease-duration must be a positive number of ms, got ${leaseDurationMs}`);
   if (!(Number.isFinite(renewIntervalMs) && renewIntervalMs > 0)) throw new ConfigurationError(`--ha-renew-interval must be a positive number of ms, got ${renewIntervalMs}`);
-  if (renewIntervalMs * 2 > leaseDurationMs) {
-    throw new ConfigurationError(`--ha-renew-interval (${renewIntervalMs} ms) must be at most half of --ha-lease-duration (${leaseDurationMs} ms): the leader gives up one renew interval before its lease ends`);
+  // The leader gives up (lease − renew) after its last confirmed renewal and renews every renew
+  // interval: at a half, one late renewal already ends its leadership; a third leaves one to spare.
+  if (renewIntervalMs * 3 > leaseDurationMs) {
+    throw new ConfigurationError(`--ha-renew-interval (${renewIntervalMs} ms) must be at most a third of --ha-lease-duration (${leaseDurationMs} ms): the leader gives up one renew interval before its lease ends, and a renewal may be late by one interval`);
   }
   if (![1, 3, 5].includes(replicas)) throw new ConfigurationError(`--ha-replicas must be 1, 3 or 5, got ${replicas}`);
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(bucket)) throw new ConfigurationError(`invalid high-availability bucket name '${bucket}': use letters, digits, '_' and '-'`);

@@ -151,7 +151,7 @@ export async function startJobManager(options: JobManagerProcessOptions): Promis
       try {
         leader = startLeaderServices(nc, prefix, options, log, { store, term: lease.term });
         if (lease.previous !== undefined) log(`took over from job manager ${lease.previous.holder || '(released)'} (${lease.previous.host}, pid ${lease.previous.pid}, term ${lease.previous.term})`);
-        await recoverJobs({ store, system: leader.system, jobManager: jobManagerRef, leaderTerm: lease.term, slotWaitMs: options.heartbeatTimeoutMs ?? 50_000, log });
+        await recoverJobs({ store, system: leader.system, jobManager: jobManagerRef, leaderTerm: lease.term, slotWaitMs: options.heartbeatTimeoutMs ?? 50_000, leading: () => !stopped, log });
         if (!stopped) leader.openApi();
       } catch (err) {
         if (stopped) return;

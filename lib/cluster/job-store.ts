@@ -20,6 +20,16 @@ import { HighAvailabilityError, isRevisionConflict } from './high-availability.j
  */
 export const RECOVERY_ATTEMPT_STRIDE = 1 << 20;
 
+/**
+ * Checkpoint ids of a recovered job start above `recoveries × RECOVERY_CHECKPOINT_STRIDE` (2^32),
+ * as Flink's CheckpointIDCounter keeps ids increasing across job manager failovers: a checkpoint
+ * the previous leader was still writing when it lost its lease (`chk-<n>` parts, a late
+ * `_metadata`) never shares a location with one of the new leader's. 2^32 checkpoints per leader
+ * (136 years at one a second) before ranges would meet; ids stay exact JavaScript integers for
+ * 2^21 recoveries.
+ */
+export const RECOVERY_CHECKPOINT_STRIDE = 2 ** 32;
+
 /** A job in the store: what the API accepted, and its recovery history. */
 export interface StoredJob extends SubmittedJob {
   /** How many times a new leader recovered it (0 as submitted). */

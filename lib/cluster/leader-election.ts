@@ -65,7 +65,7 @@ export interface LeaderElectionOptions {
   contender: { id: string; host: string; pid: number };
   /** ms; see {@link HighAvailabilityOptions.leaseDurationMs}. */
   leaseDurationMs: number;
-  /** ms; at most half of `leaseDurationMs`. */
+  /** ms; at most a third of `leaseDurationMs`. */
   renewIntervalMs: number;
   /** Monotonic time and timers (default {@link monotonicClock}; the wall clock may jump). */
   clock?: Clock;

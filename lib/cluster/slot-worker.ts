@@ -41,10 +41,19 @@ async function main(): Promise<void> {
     };
   } else {
     const { WorkerThreadTransport } = await import('../transport/worker-thread-transport.js');
-    // The registry is per thread: use the parent's choice (`weir run --nats`) for jetstream:// parts.
-    if (data.checkpointNats !== undefined) (await import('../checkpoint/checkpoint-storage-connection.js')).useNatsForCheckpointStorage(data.checkpointNats);
+    // The registry is per thread: use the parent's choice (`weir run --nats`) for jetstream:// parts,
+    // and hold that connection while the slot lives (else every checkpoint would reconnect).
+    let releaseStorage = (): void => {};
+    if (data.checkpointNats !== undefined) {
+      const storage = await import('../checkpoint/checkpoint-storage-connection.js');
+      storage.useNatsForCheckpointStorage(data.checkpointNats);
+      releaseStorage = storage.holdCheckpointStorage();
+    }
     system.attachTransport(new WorkerThreadTransport(data.address, new Map(Object.entries(data.ports ?? {}))), '*');
-    close = () => system.terminate();
+    close = async () => {
+      await system.terminate();
+      releaseStorage();
+    };
   }
   system.spawn({ create: () => new TaskExecutorActor() }, TASK_EXECUTOR_ID);
   parentPort!.on('message', (m: unknown) => {

@@ -46,6 +46,9 @@ export async function startTaskManager(options: TaskManagerProcessOptions): Prom
   let system: ActorSystem | undefined;
   let nc: NatsConnection | undefined;
   try {
+    // Each slot registers the TypeScript loader hooks; Node 20 crashes when a worker registers
+    // hooks after hook-registering workers exited unless the main thread registered first.
+    await import('../cli/register-ts-loader.js');
     await Promise.all(
       addresses.map(
         (address) =>

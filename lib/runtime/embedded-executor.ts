@@ -223,7 +223,8 @@ function pollSlotFigures(system: ActorSystem, slots: WorkerSlots, jobId: string,
   const poll = async (): Promise<void> => {
     if (polling) return;
     polling = true;
-    const replies = await Promise.all(slots.alive().map((slot) => system.ask<TaskStatsReply>(taskExecutorRef(slot), { t: 'task-stats', jobId } satisfies TaskStatsRequest, intervalMs).catch(() => undefined)));
+    // A generous timeout (polls do not overlap): a reply that came after it would be a dead letter.
+    const replies = await Promise.all(slots.alive().map((slot) => system.ask<TaskStatsReply>(taskExecutorRef(slot), { t: 'task-stats', jobId } satisfies TaskStatsRequest, Math.max(10 * intervalMs, 10_000)).catch(() => undefined)));
     polling = false;
     const sums = new Map<number, { recordsIn: number; recordsOut: number }>();
     for (const r of replies) {

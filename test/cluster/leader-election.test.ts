@@ -112,7 +112,8 @@ test('a leader whose lease another holder took is revoked (WEIR_ERR_LEADERSHIP_L
 });
 
 test('timings the protocol cannot keep are refused', (t) => {
-  t.throws(() => resolveHighAvailability({ leaseDurationMs: 1_000, renewIntervalMs: 600 }, 'weir'), { instanceOf: ConfigurationError, message: /at most half/ });
+  t.throws(() => resolveHighAvailability({ leaseDurationMs: 1_000, renewIntervalMs: 500 }, 'weir'), { instanceOf: ConfigurationError, message: /at most a third/ });
+  t.notThrows(() => resolveHighAvailability({ leaseDurationMs: 15_000, renewIntervalMs: 5_000 }, 'weir'), 'the defaults');
   t.throws(() => resolveHighAvailability({ replicas: 2 }, 'weir'), { instanceOf: ConfigurationError });
   t.is(resolveHighAvailability({}, 'acme.weir').bucket, 'acme_weir_ha');
   t.deepEqual(resolveHighAvailability({}, 'weir'), { leaseDurationMs: 15_000, renewIntervalMs: 5_000, replicas: 1, bucket: 'weir_ha' });

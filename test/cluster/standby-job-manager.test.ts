@@ -111,6 +111,7 @@ test.serial('the standby takes over a SIGKILLed leader and recovers the running 
       return s.recoveries === 1 && (s.status === 'running' || s.endedAt !== undefined) ? true : undefined;
     }, CLUSTER_POLL);
     const topology = await clusterRequest<{ topology: Topology }>(c, { op: 'topology', jobId });
+    t.true(topology.topology.job.subtasks.length > 0, 'the recovered job has subtasks');
     t.true(topology.topology.job.subtasks.every((st) => st.attempt >= RECOVERY_ATTEMPT_STRIDE && /^tm[01]-s[01]$/.test(st.address)), JSON.stringify(topology.topology.job.subtasks));
     const done = await waitForJobEnd(c, jobId);
     t.is(done.status, 'finished', done.error);

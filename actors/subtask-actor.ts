@@ -675,7 +675,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
       backPressured: this.blockedOn > 0,
       watermark: this.currentWatermark,
       lastCheckpointId: this.lastAck?.id,
-      stateBytes: this.lastAck?.bytes ?? 0,
+      stateBytes: this.lastAck === undefined ? 0 : keyedStateBytes(this.lastAck),
     };
   }
 
@@ -692,4 +692,15 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
 
 function isEmptyOperatorState(s: { list: Record<string, unknown[]>; union: Record<string, unknown[]>; broadcast: Record<string, unknown[]> }): boolean {
   return Object.keys(s.list).length === 0 && Object.keys(s.union).length === 0 && Object.keys(s.broadcast).length === 0;
+}
+
+/**
+ * Full size of the keyed state an acknowledgement refers to, bytes: every part of every key
+ * group's chain, inline or in storage (Flink's checkpointed "full state size", not only what this
+ * checkpoint added).
+ */
+function keyedStateBytes(ack: AcknowledgeCheckpoint): number {
+  let bytes = 0;
+  for (const op of Object.values(ack.operators)) for (const kg of op?.keyed ?? []) for (const h of kg.chain) bytes += 'inline' in h ? h.inline.length : h.size;
+  return bytes;
 }

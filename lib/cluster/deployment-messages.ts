@@ -80,8 +80,9 @@ export interface SubtaskStats {
   backPressured: boolean;
   /** Current input watermark, ms since the epoch (undefined before the first). */
   watermark: number | undefined;
-  /** Last checkpoint this subtask acknowledged, and the bytes of state it wrote for it. */
+  /** Last checkpoint this subtask acknowledged. */
   lastCheckpointId: number | undefined;
+  /** Full size of its keyed state in that checkpoint, bytes (every key-group part, inline or stored). */
   stateBytes: number;
 }
 

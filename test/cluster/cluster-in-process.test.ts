@@ -96,6 +96,15 @@ test.serial('a job submitted to the job manager runs on the task slots with exac
   const keyed = topo.job.subtasks.filter((s) => s.keyGroups !== undefined);
   t.deepEqual(keyed.map((s) => s.keyGroups), [[0, 42], [43, 85], [86, 127]]);
   t.true(Object.keys(topo.slots).length >= 3, 'every slot answered with figures');
+  // After a checkpoint, the keyed (reduce) subtasks report the full size of their keyed state.
+  const sized = await waitFor('keyed subtasks with a checkpoint', async () => {
+    const r = await api<{ topology: Topology }>(c, { op: 'topology', jobId }).catch(() => undefined);
+    const stats = Object.values(r?.topology.slots ?? {}).flat().filter((st) => st.operators.length > 0 && st.lastCheckpointId !== undefined);
+    const keyedVertex = keyed[0]!.vertexId;
+    const keyedStats = stats.filter((st) => st.vertexId === keyedVertex);
+    return keyedStats.length === 3 ? keyedStats : undefined;
+  });
+  t.true(sized.every((st) => st.stateBytes > 0), `keyed state sizes: ${sized.map((st) => st.stateBytes).join(', ')}`);
   const done = await waitFor('the job to finish', async () => {
     const s = await statusOf(c, jobId);
     return s.endedAt !== undefined ? s : undefined;

@@ -81,7 +81,7 @@ export interface JobRecovery {
   firstCheckpointId: number;
   /** Wall-clock epoch ms of the original submission (the job's `startedAt`). */
   submittedAt: number;
-  /** Registered slots to wait for before deploying (the job's largest parallelism). */
+  /** Registered slots to wait for before deploying (as many as it was placed on before, at most its largest parallelism). */
   minSlots: number;
   /** After this long, ms, the job deploys on the slots registered so far (at least one). */
   slotWaitMs: number;

@@ -57,6 +57,11 @@ export interface SubmittedJob {
   spec: JobSpec;
   /** Wall-clock epoch ms. */
   submittedAt: number;
+  /**
+   * Task slots its subtasks were placed on when it started (min(registered slots, largest
+   * parallelism)): a new leader waits for that many before redeploying it.
+   */
+  slots?: number;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
 }
@@ -103,11 +108,13 @@ async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest, 
         checkRestorable(restoreFrom.metadata, prepared.graph, req.allowNonRestoredState === true);
       }
       const jobId = `job-${randomUUID().slice(0, 8)}`;
+      const registeredSlots = hooks.jobAccepted === undefined ? 0 : (await system.ask<TaskManagerInfo[]>(jm, { t: 'list-tms' } satisfies ListTaskManagers, QUICK_MS)).reduce((n, tm) => n + tm.slots.length, 0);
       await hooks.jobAccepted?.({
         jobId,
         jobName: prepared.graph.jobName,
         spec: req.spec,
         submittedAt: Date.now(),
+        slots: Math.min(registeredSlots, Math.max(1, ...prepared.graph.vertices.map((v) => v.parallelism))),
         ...(req.fromSavepoint !== undefined && { fromSavepoint: req.fromSavepoint }),
         ...(req.allowNonRestoredState === true && { allowNonRestoredState: true }),
       });

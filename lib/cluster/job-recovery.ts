@@ -128,7 +128,10 @@ async function recoverOne(o: RecoverJobsOptions, job: StoredJob): Promise<void> 
   }
   if (restoreFrom !== undefined) checkRestorable(restoreFrom.metadata, prepared.graph, job.allowNonRestoredState === true);
   else o.log(`job ${job.jobId} (${job.jobName}) has no checkpoint to restore${storage === undefined ? ' (it has no checkpoint storage)' : ''}: it restarts from the beginning, as Flink restarts a recovered job without checkpoints`);
-  const minSlots = Math.max(1, ...prepared.graph.vertices.map((v) => v.parallelism));
+  // As many slots as the job was placed on before (at most its largest parallelism); records of
+  // older versions do not say, and wait for the largest parallelism.
+  const largest = Math.max(1, ...prepared.graph.vertices.map((v) => v.parallelism));
+  const minSlots = job.slots !== undefined && job.slots > 0 ? Math.min(job.slots, largest) : largest;
   const start: StartJob = {
     t: 'start-job',
     jobId: job.jobId,

@@ -111,14 +111,18 @@ test.serial('a checkpoint storage that cannot be listed is retried; the job then
   t.is(start.recovery?.firstCheckpointId, RECOVERY_CHECKPOINT_STRIDE + 1, 'the new leader\'s checkpoint ids start above the previous leader\'s');
 });
 
-test.serial('a job whose storage holds no checkpoint restarts from the beginning', async (t) => {
+test.serial('a job whose storage holds no checkpoint restarts from the beginning, waiting for the slots it was placed on', async (t) => {
   const { store, seen, system, jm } = await setUp('recovery_none');
   const root = tempDir();
-  await store.add(storedJob('job-z', root, join(root, 'out')));
+  const placed = storedJob('job-z', root, join(root, 'out'));
+  await store.add({ ...placed, spec: { ...placed.spec, parallelism: 3 }, slots: 2 });
+  const unrecorded = storedJob('job-w', root, join(root, 'out2'));
+  await store.add({ ...unrecorded, spec: { ...unrecorded.spec, parallelism: 3 } });
   const logs: string[] = [];
-  t.is(await recoverJobs({ store, system, jobManager: jm, leaderTerm: 2, slotWaitMs: 1, leading: () => true, log: (l) => logs.push(l) }), 1);
-  const start = seen[0] as StartJob;
-  t.is(start.t, 'start-job');
-  t.is(start.restoreFrom, undefined);
-  t.true(logs.some((l) => /has no checkpoint to restore: it restarts from the beginning/.test(l)), logs.join('\n'));
+  t.is(await recoverJobs({ store, system, jobManager: jm, leaderTerm: 2, slotWaitMs: 1, leading: () => true, log: (l) => logs.push(l) }), 2);
+  const starts = new Map(seen.map((m) => [m.jobId, m as StartJob]));
+  t.is(starts.get('job-z')?.restoreFrom, undefined);
+  t.is(starts.get('job-z')?.recovery?.minSlots, 2, 'placed on 2 slots (parallelism 3 shared them): waits for 2');
+  t.is(starts.get('job-w')?.recovery?.minSlots, 3, 'no record of its slots: waits for its largest parallelism');
+  t.true(logs.some((l) => /job-z .*has no checkpoint to restore: it restarts from the beginning/.test(l)), logs.join('\n'));
 });

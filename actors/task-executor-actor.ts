@@ -28,7 +28,15 @@ export interface CancelJobTasks {
 /** How long mail for a subtask that is not deployed yet is kept, ms. */
 const HOLD_MAIL_MS = 60_000;
 
-type TaskExecutorMessage = DeploySubtask | CancelSubtasks | TaskStatsRequest | CancelJobTasks;
+/** Interval of the records-per-second sampling, ms (Flink's MeterView updates every few seconds). */
+const RATE_SAMPLE_MS = 1_000;
+
+/** Self-message: sample every running subtask's record counters. */
+interface SampleRates {
+  t: 'sample-rates';
+}
+
+type TaskExecutorMessage = DeploySubtask | CancelSubtasks | TaskStatsRequest | CancelJobTasks | SampleRates;
 
 /** A running subtask on this slot. */
 interface RunningSubtask {
@@ -37,6 +45,8 @@ interface RunningSubtask {
   readonly region: ActorRef;
   readonly deploy: DeploySubtask;
   instance: SubtaskActor | undefined;
+  /** Counters at the last sample, and the rates over the interval before it (records/s). */
+  sample?: { at: number; recordsIn: number; recordsOut: number; inPerSecond: number; outPerSecond: number };
 }
 
 export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
@@ -49,9 +59,16 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
     super();
   }
 
+  private rateTimer: { cancel(): void } | undefined;
+
   /** Mail for subtasks not deployed yet waits for them (their upstreams may start first). */
   override preStart(): void {
     this.context.system.holdMailFor(`${this.context.self.id}/`, HOLD_MAIL_MS);
+    this.scheduleSample();
+  }
+
+  override postStop(): void {
+    this.rateTimer?.cancel();
   }
 
   async receive(msg: TaskExecutorMessage): Promise<void> {
@@ -68,6 +85,33 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
       case 'task-stats':
         this.context.reply(this.stats(msg.jobId));
         return;
+      case 'sample-rates':
+        this.sampleRates();
+        this.scheduleSample();
+        return;
+    }
+  }
+
+  private scheduleSample(): void {
+    const { system, self } = this.context;
+    this.rateTimer = system.clock.setTimeout(() => system.tellSystem(self, { t: 'sample-rates' } satisfies SampleRates, self), RATE_SAMPLE_MS);
+  }
+
+  /** Records in/out per second of every running subtask over the last sampling interval. */
+  private sampleRates(): void {
+    const now = performance.now();
+    for (const r of this.running.values()) {
+      const s = r.instance?.stats();
+      if (s === undefined) continue;
+      const prev = r.sample;
+      const dt = prev === undefined ? 0 : (now - prev.at) / 1000;
+      r.sample = {
+        at: now,
+        recordsIn: s.recordsIn,
+        recordsOut: s.recordsOut,
+        inPerSecond: prev !== undefined && dt > 0 ? (s.recordsIn - prev.recordsIn) / dt : 0,
+        outPerSecond: prev !== undefined && dt > 0 ? (s.recordsOut - prev.recordsOut) / dt : 0,
+      };
     }
   }
 
@@ -161,6 +205,8 @@ export class TaskExecutorActor extends Actor<TaskExecutorMessage> {
         mailboxDepth: depth === undefined ? 0 : depth.system + depth.data,
         recordsIn: s?.recordsIn ?? 0,
         recordsOut: s?.recordsOut ?? 0,
+        recordsInPerSecond: r.sample?.inPerSecond ?? 0,
+        recordsOutPerSecond: r.sample?.outPerSecond ?? 0,
         operators: s?.operators ?? [],
         backPressured: s?.backPressured ?? false,
         watermark: s?.watermark,

@@ -1,6 +1,7 @@
 /**
  * Text rendering of `weir topology` and `weir checkpoints`: hosts → task managers → slots →
- * subtask actors with their key-group ranges and live figures.
+ * subtask actors with their key-group ranges and live figures (mailbox depth, records in/out and
+ * per second, back-pressure, watermark, last checkpoint, keyed state size).
  */
 import type { CheckpointsView, Topology } from '../cluster/cluster-api.js';
 
@@ -30,7 +31,7 @@ export function formatTopology(t: Topology): string {
           const live =
             f === undefined
               ? '  (no figures)'
-              : `  mailbox ${f.mailboxDepth}  in ${f.recordsIn}  out ${f.recordsOut}${f.backPressured ? '  BACK-PRESSURED' : ''}  watermark ${f.watermark === undefined ? '-' : new Date(f.watermark).toISOString()}  last checkpoint ${f.lastCheckpointId ?? '-'} (${f.stateBytes} B)`;
+              : `  mailbox ${f.mailboxDepth}  in ${f.recordsIn} (${Math.round(f.recordsInPerSecond)}/s)  out ${f.recordsOut} (${Math.round(f.recordsOutPerSecond)}/s)${f.backPressured ? '  BACK-PRESSURED' : ''}  watermark ${f.watermark === undefined ? '-' : new Date(f.watermark).toISOString()}  last checkpoint ${f.lastCheckpointId ?? '-'} (${f.stateBytes} B)`;
           lines.push(`      subtask ${s.vertexId}.${s.subtaskIndex} attempt ${s.attempt}${kg}${live}`);
         }
       }

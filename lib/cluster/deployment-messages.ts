@@ -74,6 +74,9 @@ export interface SubtaskStats {
   /** Records into the chain's head and out of its tail. */
   recordsIn: number;
   recordsOut: number;
+  /** Records into the head / out of the tail per second over the last second (sampled by the slot's task executor; 0 before the second sample). */
+  recordsInPerSecond: number;
+  recordsOutPerSecond: number;
   /** Records in/out of every chained operator, by graph node id. */
   operators: OperatorFigures[];
   /** True while the subtask waits for a downstream mailbox or remote credit. */

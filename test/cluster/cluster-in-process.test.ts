@@ -147,6 +147,15 @@ test.serial('a job on the cluster rescales 2 -> 4 -> 1 while running, without a 
   const { jobId } = await api<{ jobId: string }>(c, { op: 'submit', spec: { file: JOB_FILE, args: [out, String(N), '13', '20', '5', '150'], jobName: 'keyed-sum', parallelism: 2 } });
   await waitFor('running', async () => ((await statusOf(c, jobId)).status === 'running' ? true : undefined));
   await waitFor('a checkpoint', async () => ((await statusOf(c, jobId)).checkpointsCompleted >= 1 ? true : undefined));
+  // Records per second, sampled every second by each slot: the keyed subtasks receive records.
+  const rates = await waitFor('records/s of the keyed subtasks', async () => {
+    const topo = (await api<{ topology: Topology }>(c, { op: 'topology', jobId })).topology;
+    const keyedVertex = topo.job.subtasks.find((s) => s.keyGroups !== undefined)!.vertexId;
+    const stats = Object.values(topo.slots).flat().filter((st) => st.vertexId === keyedVertex);
+    return stats.length === 2 && stats.every((st) => st.recordsInPerSecond > 0) ? stats : undefined;
+  });
+  // Each at most what the source can have sent since it started (the records counted so far).
+  t.true(rates.every((st) => st.recordsInPerSecond <= N && st.recordsIn <= N), rates.map((st) => `${st.recordsIn} (${st.recordsInPerSecond}/s)`).join(', '));
   const r4 = await api<{ parallelism: Record<string, number>; pauseMs: number }>(c, { op: 'rescale', jobId, parallelism: 4 });
   t.is(r4.parallelism['sum'], 4);
   const topo4 = (await api<{ topology: Topology }>(c, { op: 'topology', jobId })).topology;

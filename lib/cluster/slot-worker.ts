@@ -1,7 +1,8 @@
 /**
  * Entry of a task slot's worker thread: the TypeScript loader (job modules may be .ts), an actor
- * system at the slot's address on its own NATS connection (or on worker-thread ports for an
- * embedded job with `--slots`), and the {@link TaskExecutorActor} that deploys subtasks.
+ * system at the slot's address on its own NATS connection (plus MessagePorts to the sibling slots
+ * of its task manager), or only on worker-thread ports for an embedded job with `--slots`, and the
+ * {@link TaskExecutorActor} that deploys subtasks.
  * Posts `{ ready: true }` once it listens, `{ error }` when it could not start; stops on `'stop'`.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -13,7 +14,10 @@ export interface SlotWorkerData {
   /** NATS mode: connection and prefix. */
   nats?: NatsCliOptions;
   subjectPrefix?: string;
-  /** Worker-thread mode: one port per peer address. */
+  /**
+   * One port per peer address: worker-thread mode (the only transport), or, with `nats`, the
+   * sibling slots of the same task manager (the rest goes over NATS).
+   */
   ports?: Record<string, MessagePort>;
   /** Worker-thread mode: the connection options of `jetstream://` checkpoint storage the parent chose. */
   checkpointNats?: NatsCliOptions;
@@ -35,6 +39,12 @@ async function main(): Promise<void> {
     const nc = await connect(natsConnectionOptions({ ...data.nats, name: data.nats.name ?? `weir-${data.address}` }));
     (await import('../checkpoint/checkpoint-storage-connection.js')).useNatsForCheckpointStorage(nc); // jetstream:// checkpoint parts go through the slot's connection
     system.attachTransport(new NatsTransport(data.address, nc, { subjectPrefix: data.subjectPrefix ?? 'weir' }), '*');
+    // Sibling slots of the same task manager: MessagePorts (the per-address transport wins over NATS).
+    if (data.ports !== undefined) {
+      const { WorkerThreadTransport } = await import('../transport/worker-thread-transport.js');
+      const local = new WorkerThreadTransport(data.address, new Map(Object.entries(data.ports)));
+      for (const peer of Object.keys(data.ports)) system.attachTransport(local, peer);
+    }
     close = async () => {
       await system.terminate();
       await nc.close();

@@ -1,7 +1,8 @@
 /**
  * Starts a task manager in this process (`weir taskmanager`): one worker thread per task slot,
  * each an actor system at `<taskManagerId>-s<k>` with its own NATS connection and a
- * TaskExecutorActor; and, on the main thread, the {@link TaskManagerActor} that registers the
+ * TaskExecutorActor (slots of this task manager reach each other over MessagePorts, the rest of
+ * the cluster over NATS); and, on the main thread, the {@link TaskManagerActor} that registers the
  * slots with the job manager and heartbeats. A slot whose worker dies is reported lost.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { connect, type NatsConnection } from 'nats';
 import { ActorSystem } from '../actor/actor-system.js';
 import { ConfigurationError } from '../errors.js';
 import { NatsTransport } from '../transport/nats-transport.js';
+import { WorkerThreadTransport } from '../transport/worker-thread-transport.js';
 import { natsConnectionOptions } from '../transport/nats-connection-options.js';
 import { TaskManagerActor, type SlotDied } from '../../actors/task-manager-actor.js';
 import type { ClusterConnectOptions } from './cluster-options.js';
@@ -49,12 +51,16 @@ export async function startTaskManager(options: TaskManagerProcessOptions): Prom
     // Each slot registers the TypeScript loader hooks; Node 20 crashes when a worker registers
     // hooks after hook-registering workers exited unless the main thread registered first.
     await import('../cli/register-ts-loader.js');
+    // Slots of this task manager exchange records over MessagePorts, not through the NATS server
+    // (Flink's local input channels between tasks of one TaskManager); other hosts over NATS.
+    const mesh = slots > 1 ? WorkerThreadTransport.mesh(addresses) : undefined;
     await Promise.all(
       addresses.map(
         (address) =>
           new Promise<void>((resolve, reject) => {
-            const data: SlotWorkerData = { address, nats: options.nats, subjectPrefix: prefix };
-            const w = new Worker(new URL('./slot-worker.js', import.meta.url), { workerData: data });
+            const ports = mesh?.get(address);
+            const data: SlotWorkerData = { address, nats: options.nats, subjectPrefix: prefix, ...(ports !== undefined && { ports: Object.fromEntries(ports) }) };
+            const w = new Worker(new URL('./slot-worker.js', import.meta.url), { workerData: data, transferList: ports === undefined ? [] : [...ports.values()] });
             workers.push(w);
             w.once('message', (m: { ready?: boolean; error?: string }) => (m.ready === true ? resolve() : reject(new Error(`task slot ${address} did not start: ${m.error}`))));
             w.once('error', reject);

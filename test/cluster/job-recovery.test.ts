@@ -5,7 +5,8 @@
  * from scratch, which would repeat committed output); a checkpoint storage that cannot be listed
  * keeps the job in the store and is retried until it answers, and the job then restores from its
  * newest checkpoint with checkpoint ids above every one its previous leader used; a job with no
- * checkpoint at all restarts from the beginning.
+ * checkpoint at all restarts from the beginning; `jetstream://` checkpoint storage is recovered
+ * from the same way.
  */
 import 'reflect-metadata';
 import test from 'ava';
@@ -21,12 +22,14 @@ import { JobStore, RECOVERY_CHECKPOINT_STRIDE, type StoredJob } from '../../lib/
 import { recoverJobs } from '../../lib/cluster/job-recovery.js';
 import type { RecoveryFailed, StartJob } from '../../actors/job-manager-actor.js';
 import { NatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
+import { useNatsForCheckpointStorage } from '../../lib/index.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const JOB_FILE = resolve(here, '../fixtures/cluster/keyed-sum-job.js');
 const dirs: string[] = [];
 let nc: NatsConnection | undefined;
+let natsUrl = '';
 const systems: ActorSystem[] = [];
 test.after.always(async () => {
   await Promise.all(systems.map((s) => s.terminate()));
@@ -55,6 +58,7 @@ class JobManagerProbe extends Actor<StartJob | RecoveryFailed> {
 async function setUp(bucket: string): Promise<{ store: JobStore; seen: (StartJob | RecoveryFailed)[]; system: ActorSystem; jm: { address: string; id: string } }> {
   if (nc === undefined) {
     const server = await NatsServer.start({ jetstream: true });
+    natsUrl = server.url;
     nc = await connect({ servers: server.url });
   }
   const store = new JobStore(await nc.jetstream().views.kv(bucket, { history: 1 }));
@@ -125,4 +129,22 @@ test.serial('a job whose storage holds no checkpoint restarts from the beginning
   t.is(starts.get('job-z')?.recovery?.minSlots, 2, 'placed on 2 slots (parallelism 3 shared them): waits for 2');
   t.is(starts.get('job-w')?.recovery?.minSlots, 3, 'no record of its slots: waits for its largest parallelism');
   t.true(logs.some((l) => /job-z .*has no checkpoint to restore: it restarts from the beginning/.test(l)), logs.join('\n'));
+});
+
+test.serial('a job with jetstream:// checkpoint storage is recovered from its newest checkpoint object', async (t) => {
+  const { store, seen, system, jm } = await setUp('recovery_jetstream');
+  const restore = useNatsForCheckpointStorage({ servers: [natsUrl] });
+  try {
+    const root = tempDir();
+    // Checkpoints of a real run in the bucket, under the id the stored job will have.
+    let runId = '';
+    await runJobFile(JOB_FILE, { args: [join(root, 'out0'), '2000', '7', '200', '1', '20'], checkpointDir: 'jetstream://weir-recovery/runs', onStarted: (c) => (runId = c.jobId) });
+    await store.add({ ...storedJob(runId, 'jetstream://weir-recovery/runs', join(root, 'out')) });
+    t.is(await recoverJobs({ store, system, jobManager: jm, leaderTerm: 2, slotWaitMs: 1, leading: () => true, log: () => {} }), 1);
+    const start = seen[0] as StartJob;
+    t.regex(start.restoreFrom?.directory ?? '', new RegExp(`^jetstream://weir-recovery/runs/${runId}/chk-\\d+$`));
+    t.is(start.recovery?.firstCheckpointId, RECOVERY_CHECKPOINT_STRIDE + 1);
+  } finally {
+    restore();
+  }
 });

@@ -473,17 +473,36 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
     const head = this.chain.members[0]!;
     head.metrics.recordsIn += batch.v.length;
     const input = this.combined === undefined ? this.headInput! : this.headInputs[this.channelInputs[batch.ch]!]!;
-    return this.processFrom(input, batch, 0);
+    return this.processFrom(input, batch, 0, 0);
   }
 
-  /** Runs records from index `start`; on an async record, continues after it settles. */
-  private processFrom(input: Input, batch: RecordBatch, start: number): void | Promise<void> {
+  /**
+   * Runs records from index `start`, and the batch's in-band watermarks (`batch.wm`, pairs
+   * [records before it, watermark]) from pair `mark` on, each at its place between the records; on
+   * an async step, continues after it settles.
+   */
+  private processFrom(input: Input, batch: RecordBatch, start: number, mark: number): void | Promise<void> {
     const values = batch.v;
     const timestamps = batch.ts;
+    const wm = batch.wm;
     const n = values.length;
-    for (let i = start; i < n; i++) {
-      const r = input.processElement(values[i], timestamps[i]!);
-      if (r !== undefined) return r.then(() => this.processFrom(input, batch, i + 1));
+    let i = start;
+    for (let k = mark; ; k += 2) {
+      const end = wm !== undefined && k < wm.length ? wm[k]! : n;
+      for (; i < end; i++) {
+        const r = input.processElement(values[i], timestamps[i]!);
+        if (r !== undefined) {
+          const next = i + 1;
+          return r.then(() => this.processFrom(input, batch, next, k));
+        }
+      }
+      if (wm === undefined || k >= wm.length) break;
+      this.valves[this.channelInputs[batch.ch]!]!.inputWatermark(wm[k + 1]!, this.localChannels[batch.ch]!);
+      const r = this.drainValve(false);
+      if (r !== undefined) {
+        const next = i;
+        return r.then(() => this.processFrom(input, batch, next, k + 2));
+      }
     }
     this.chain.flush();
     // A state backend whose writes fell behind holds back the next input (LevelDB write stall).
@@ -524,7 +543,12 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
   }
 
   /** Applies what the valves decided: new input watermarks to the chain, idleness downstream. */
-  private drainValve(): void | Promise<void> {
+  /**
+   * Passes on what the watermark valves decided, then flushes the output — unless `flush` is
+   * false (a watermark inside a batch: the batch's end flushes, so records and watermarks that
+   * follow share the messages).
+   */
+  private drainValve(flush = true): void | Promise<void> {
     const actions = this.valveOutput;
     if (actions.length === 0) return undefined;
     this.valveOutput = [];
@@ -543,7 +567,7 @@ export class SubtaskActor extends Actor<SubtaskMessage> {
         if (r !== undefined) pending = r;
       }
     }
-    return this.afterAsync(pending);
+    return flush ? this.afterAsync(pending) : pending;
   }
 
   /**

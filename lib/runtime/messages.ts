@@ -23,6 +23,13 @@ export interface RecordBatch {
   ch: number;
   v: unknown[];
   ts: number[];
+  /**
+   * Watermarks in band, as flattened pairs `[index, watermark, …]` with non-decreasing indexes:
+   * watermark `wm[2k+1]` (ms) comes after the first `wm[2k]` records of `v` and before the rest —
+   * the same order as separate Watermark messages between smaller batches, in one message (as
+   * Flink's watermarks travel inside the network buffers with the records).
+   */
+  wm?: number[];
 }
 
 /** The upstream subtask of channel `ch` has ended its output (Flink's EndOfPartitionEvent). */

@@ -2,8 +2,9 @@
  * Writes the records of one network edge of one subtask (Flink's RecordWriter): a channel selector
  * picks the target subtask, records accumulate in a per-channel batch, and a batch is sent as one
  * {@link RecordBatch} message when it reaches `batchSize` records or when the subtask flushes at
- * the end of each mailbox turn (so latency is one turn, not a buffer timeout). Batches are handed
- * over by reference (zero copy in-process) and never reused by the sender.
+ * the end of each mailbox turn (so latency is one turn, not a buffer timeout). Watermarks travel
+ * in band inside the batches (a watermark per record does not cost a message per record and
+ * channel). Batches are handed over by reference (zero copy in-process) and never reused by the sender.
  *
  * Back-pressure: when a send finds the target's mailbox full, the writer tells its owner, which
  * suspends its own data lane until the target drains (see SubtaskActor).
@@ -19,6 +20,8 @@ export type BackPressureListener = (target: ActorRef) => void;
 export class RecordWriter {
   private values: unknown[][];
   private timestamps: number[][];
+  /** Per channel, watermarks written since its last send: pairs [records before it, watermark]. */
+  private marks: number[][];
   private readonly n: number;
   private readonly single: boolean;
 
@@ -40,6 +43,7 @@ export class RecordWriter {
     this.single = this.n === 1 && !selector.broadcast;
     this.values = targets.map(() => []);
     this.timestamps = targets.map(() => []);
+    this.marks = targets.map(() => []);
   }
 
   /** Adds one record (the chain's output calls this like an operator input). */
@@ -68,15 +72,25 @@ export class RecordWriter {
     return undefined;
   }
 
-  /** Sends the watermark to every target, behind the records already written (in-band). */
+  /**
+   * Writes the watermark to every channel behind the records already written (in band): it
+   * travels inside the channel's next batch, or alone when no record follows before the flush. A
+   * watermark with no record since the previous one replaces it (watermarks only grow: the later
+   * one says all the earlier one did).
+   */
   processWatermark(watermark: number): undefined {
-    this.broadcastEvent((ch): Watermark => ({ t: 'wm', ch, ts: watermark }));
+    for (let ch = 0; ch < this.n; ch++) {
+      const m = this.marks[ch]!;
+      const at = this.values[ch]!.length;
+      if (m.length > 0 && m[m.length - 2] === at) m[m.length - 1] = watermark;
+      else m.push(at, watermark);
+    }
     return undefined;
   }
 
-  /** Sends every non-empty batch. */
+  /** Sends every channel's written records and watermarks. */
   flush(): void {
-    for (let ch = 0; ch < this.n; ch++) if (this.values[ch]!.length > 0) this.flushChannel(ch);
+    for (let ch = 0; ch < this.n; ch++) if (this.values[ch]!.length > 0 || this.marks[ch]!.length > 0) this.flushChannel(ch);
   }
 
   /** Flushes, then sends `event(channelAtTarget)` to every target, in order behind the records. */
@@ -86,7 +100,16 @@ export class RecordWriter {
   }
 
   private flushChannel(ch: number): void {
-    const batch: RecordBatch = { t: 'rb', ch: this.targetChannels[ch]!, v: this.values[ch]!, ts: this.timestamps[ch]! };
+    const v = this.values[ch]!;
+    const m = this.marks[ch]!;
+    const at = this.targetChannels[ch]!;
+    if (m.length > 0) this.marks[ch] = [];
+    if (v.length === 0) {
+      // Only a watermark (the latest: with no record between them, earlier ones were replaced).
+      this.send(ch, { t: 'wm', ch: at, ts: m[m.length - 1]! } satisfies Watermark);
+      return;
+    }
+    const batch: RecordBatch = m.length > 0 ? { t: 'rb', ch: at, v, ts: this.timestamps[ch]!, wm: m } : { t: 'rb', ch: at, v, ts: this.timestamps[ch]! };
     this.values[ch] = [];
     this.timestamps[ch] = [];
     this.send(ch, batch);

@@ -82,10 +82,12 @@ for (const parallelism of [1, 4]) {
   });
 }
 
-test('with checkpoints every 10 ms and two injected failures, every alert is written once', async (t) => {
+test('with checkpoints every 10 ms and two injected failures, the job fails over and every alert is written once', async (t) => {
   const { rows, result, files } = await run('failures', 4, ['--fail-at', '12000,31000'], 10);
   t.log(`checkpoints completed: ${result.checkpoints.completed}, restarts: ${result.checkpoints.restarts}, ${result.netRuntimeMs.toFixed(0)} ms`);
-  t.is(result.checkpoints.restarts, 2, 'one restart per injected failure');
+  // Two failures: two restarts, or one when the second subtask fails before the first failure's
+  // restart (its attempt is already being replaced: one failover covers both, as in Flink).
+  t.true(result.checkpoints.restarts >= 1 && result.checkpoints.restarts <= 2, `restarts: ${result.checkpoints.restarts}`);
   t.is(new Set(rows.map((r) => r[1])).size, rows.length, 'no alert twice');
   t.deepEqual(rows, expected);
   t.deepEqual(files, ['alerts.csv'], 'no in-progress or pending file left behind');

@@ -23,6 +23,9 @@ import { RateLimitedLog } from '../transport/rate-limited-log.js';
 import type { InboundSink, Transport, TransportEnvelope } from '../transport/transport.js';
 
 /** Options of an {@link ActorSystem}. */
+/** At most this many envelopes are held for actors not deployed yet (see `holdMailFor`); more are dead letters. */
+export const MAX_HELD_ENVELOPES = 65_536;
+
 export interface ActorSystemOptions {
   /** This system's address (default `local`). */
   address?: string;
@@ -95,6 +98,8 @@ export class ActorSystem {
   private readonly holdPrefixes: { prefix: string; ttlMs: number }[] = [];
   /** Remote mail held for actors not spawned yet, by actor id, in arrival order. */
   private readonly held = new Map<string, { envs: TransportEnvelope[]; timer: ReturnType<typeof setTimeout> }>();
+  /** Envelopes in `held`, all actors together. */
+  private heldCount = 0;
   /** Ids of recently stopped actors under a hold prefix: their mail is dead at once (bounded). */
   private readonly stoppedIds = new Set<string>();
   /** Dead letters from transports: one stderr line per second per reason at most. */
@@ -260,6 +265,13 @@ export class ActorSystem {
     const id = env.to.id;
     const rule = this.holdPrefixes.find((p) => id.startsWith(p.prefix));
     if (rule === undefined || this.stoppedIds.has(id) || this.terminated) return false;
+    // Senders' credit windows bound what real upstreams send ahead; forged frames have no such
+    // bound, so the held mail has one of its own.
+    if (this.heldCount >= MAX_HELD_ENVELOPES) {
+      this.inboundDeadLetter(env, `no such actor, and ${MAX_HELD_ENVELOPES} envelopes are already held for actors not deployed yet`, 'held-full');
+      return true;
+    }
+    this.heldCount++;
     const h = this.held.get(id);
     if (h !== undefined) {
       h.envs.push(env);
@@ -268,6 +280,7 @@ export class ActorSystem {
     const timer = setTimeout(() => {
       const expired = this.held.get(id);
       this.held.delete(id);
+      this.heldCount -= expired?.envs.length ?? 0;
       for (const e of expired?.envs ?? []) this.inboundDeadLetter(e, `no such actor (mail held ${rule.ttlMs} ms for it to be deployed)`, 'held-expired');
     }, rule.ttlMs);
     timer.unref();
@@ -281,6 +294,7 @@ export class ActorSystem {
     this.terminated = true;
     for (const h of this.held.values()) clearTimeout(h.timer);
     this.held.clear();
+    this.heldCount = 0;
     const tops = [...this.guardian.children.values()];
     await Promise.all(tops.map((c) => this.stopCell(c)));
     const all = new Set([...this.transports.values(), ...(this.defaultTransport ? [this.defaultTransport] : [])]);
@@ -304,6 +318,7 @@ export class ActorSystem {
     const held = this.held.get(id);
     if (held !== undefined) {
       this.held.delete(id);
+      this.heldCount -= held.envs.length;
       clearTimeout(held.timer);
       for (const e of held.envs) {
         if (e.lane === 'system') cell.mailbox.offerSystem({ message: e.body, sender: e.from });

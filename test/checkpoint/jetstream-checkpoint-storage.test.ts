@@ -194,8 +194,11 @@ test.serial('a task failure restores from jetstream:// checkpoints: exactly-once
   const stream = await (await nc.jetstreamManager()).streams.info('OBJ_weir-recovery');
   t.is(stream.state.messages, live.reduce((sum, i) => sum + i.chunks + 1, 0));
   // The connection the registry opened for the job is closed after it (only this test's is left).
-  await waitFor('the storage connection to close', async () => ((await server.monitor<{ num_connections: number }>('/connz')).num_connections === 1 ? true : undefined), { timeoutMs: 5_000 });
-  t.pass();
+  const connections = await waitFor('the storage connection to close', async () => {
+    const n = (await server.monitor<{ num_connections: number }>('/connz')).num_connections;
+    return n === 1 ? n : undefined;
+  }, { timeoutMs: 5_000 });
+  t.is(connections, 1, "only the test's own connection is left");
 });
 
 test.serial('a corrupt part or _metadata object makes the restore fall back to the previous checkpoint, or fail naming the object', async (t) => {

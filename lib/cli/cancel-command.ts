@@ -23,25 +23,32 @@ export function registerCancelCommand(program: Command, io: CliIO, setExitCode: 
   return addNatsOptions(program.command('cancel'), 'cluster', false)
     .description('cancel a running job, without a savepoint (flink cancel)')
     .argument('<job>', 'job id or unique job name (see weir list)')
-    .action(async (job: string, options: NatsFlags) => {
+    .option('--json', 'print {"jobId", "status"} as one line of JSON on stdout')
+    .action(async (job: string, options: NatsFlags & { json?: boolean }) => {
       const cluster = clusterOptionsOf(options);
       if (cluster !== undefined) {
-        setExitCode(await clusterJobCommand(io, cluster, { op: 'cancel', jobId: job }, (r: { job: { jobId: string; status: string } }) => `job ${r.job.jobId} ${r.job.status}\n`));
+        setExitCode(
+          await clusterJobCommand(io, cluster, { op: 'cancel', jobId: job }, (r: { job: { jobId: string; status: string } }) =>
+            options.json === true ? `${JSON.stringify({ jobId: r.job.jobId, status: r.job.status })}\n` : `job ${r.job.jobId} ${r.job.status}\n`,
+          ),
+        );
         return;
       }
-      setExitCode(await cancelCommand(job, io));
+      setExitCode(await cancelCommand(job, io, options.json === true));
     });
 }
 
 /**
  * The `cancel` action.
+ * @param json also print `{"jobId", "status": "cancelled"}` on stdout (`--json`).
  * @returns the exit code (see the module doc); never throws.
  */
-export async function cancelCommand(ref: string, io: CliIO): Promise<ExitCode> {
+export async function cancelCommand(ref: string, io: CliIO, json = false): Promise<ExitCode> {
   return operateJob(ref, 'cancel', io, async (job, client) => {
     io.stderr.write(`weir: cancelling job ${describeJob(job)}\n`);
     await client.cancel();
     io.stderr.write(`weir: job ${describeJob(job)} cancelled\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ jobId: job.jobId, status: 'cancelled' })}\n`);
     return ExitCode.OK;
   });
 }

@@ -27,12 +27,14 @@ export function registerClusterCommands(program: Command, io: CliIO, setExitCode
     .addOption(new Option('--ha-lease-duration <ms>', 'a standby takes over when the lease was not renewed for this long (Flink …leader-election.lease-duration)').argParser(positiveInteger).default(15_000))
     .addOption(new Option('--ha-renew-interval <ms>', 'the leader renews its lease, and standbys look at it, this often; at most a third of the lease duration (Flink …leader-election.retry-period)').argParser(positiveInteger).default(5_000))
     .addOption(new Option('--ha-replicas <n>', 'JetStream replicas of the HA bucket when it is created (1, 3 or 5; use 3 on a 3-server NATS cluster)').argParser(positiveInteger).default(1))
-    .action(async (o: NatsFlags & { heartbeatInterval: number; heartbeatTimeout: number; highAvailability?: boolean; haLeaseDuration: number; haRenewInterval: number; haReplicas: number }) => {
+    .option('--json', 'log lines as JSON objects {time, component, message} on stderr, for log collectors')
+    .action(async (o: NatsFlags & { heartbeatInterval: number; heartbeatTimeout: number; highAvailability?: boolean; haLeaseDuration: number; haRenewInterval: number; haReplicas: number; json?: boolean }) => {
       setExitCode(
         await serve(io, 'jobmanager', async (c) => {
           const { startJobManager } = await import('../cluster/job-manager-process.js');
           return startJobManager({
             ...c,
+            ...(o.json === true && { log: jsonLog(io, 'jobmanager') }),
             heartbeatIntervalMs: o.heartbeatInterval,
             heartbeatTimeoutMs: o.heartbeatTimeout,
             ...(o.highAvailability === true && { highAvailability: { leaseDurationMs: o.haLeaseDuration, renewIntervalMs: o.haRenewInterval, replicas: o.haReplicas } }),
@@ -43,11 +45,12 @@ export function registerClusterCommands(program: Command, io: CliIO, setExitCode
   addNatsOptions(program.command('taskmanager').description('run a task manager whose slots are worker threads (until SIGINT/SIGTERM)'), 'nats', true)
     .addOption(new Option('--slots <n>', 'task slots (worker threads)').argParser(positiveInteger).default(1))
     .option('--id <id>', 'task manager id (default tm-<host>-<pid>-<random>)')
-    .action(async (o: NatsFlags & { slots: number; id?: string }) => {
+    .option('--json', 'log lines as JSON objects {time, component, message} on stderr, for log collectors')
+    .action(async (o: NatsFlags & { slots: number; id?: string; json?: boolean }) => {
       setExitCode(
         await serve(io, 'taskmanager', async (c) => {
           const { startTaskManager } = await import('../cluster/task-manager-process.js');
-          return startTaskManager({ ...c, slots: o.slots, ...(o.id !== undefined && { taskManagerId: o.id }) });
+          return startTaskManager({ ...c, slots: o.slots, ...(o.id !== undefined && { taskManagerId: o.id }), ...(o.json === true && { log: jsonLog(io, `taskmanager ${o.id ?? ''}`.trim()) }) });
         }, o),
       );
     });
@@ -128,6 +131,11 @@ function connectOptions(io: CliIO, flags: NatsFlags): ClusterConnectOptions | un
  * Starts a long-running cluster process and keeps it until SIGINT/SIGTERM (exit code 0), or until
  * its `ended` promise resolves (a job manager that stepped down: `ExitCode.LEADERSHIP_LOST`).
  */
+/** A log sink writing one JSON object `{time, component, message}` per line on stderr. */
+function jsonLog(io: CliIO, component: string): (line: string) => void {
+  return (message) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), component, message })}\n`);
+}
+
 async function serve(io: CliIO, what: string, start: (c: ClusterConnectOptions) => Promise<{ close(): Promise<void>; ended?: Promise<unknown> }>, flags: NatsFlags): Promise<ExitCode> {
   let handle: { close(): Promise<void>; ended?: Promise<unknown> };
   try {

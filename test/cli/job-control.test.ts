@@ -141,8 +141,9 @@ test.serial('list shows a running job; savepoint by name and by id writes _metad
   t.true(unknown.stderr.includes(reg.jobId), 'the message lists the running jobs');
   t.regex(unknown.stderr, /code: WEIR_ERR_JOB_LOOKUP/);
 
-  const cancel = await weir(home, 'cancel', 'keyed-totals');
+  const cancel = await weir(home, 'cancel', 'keyed-totals', '--json');
   t.is(cancel.code, 0, cancel.stderr);
+  t.deepEqual(JSON.parse(cancel.stdout), { jobId: reg.jobId, status: 'cancelled' });
   const run = await job.result;
   t.is(run.code, 1, run.stderr);
   t.regex(run.stderr, /job 'keyed-totals' was cancelled after \d+ ms \(weir cancel\)/);

@@ -91,6 +91,8 @@ export interface JobActorOptions {
   recompile?: ((defaultParallelism: number, overrides: Readonly<Record<string, number>>) => JobGraph) | undefined;
   /** Default parallelism the graph was compiled with. */
   defaultParallelism?: number | undefined;
+  /** Per-operator-uid parallelism the graph was compiled with on top of the default (a rescaled job recovered by a new leader). */
+  parallelismOverrides?: Readonly<Record<string, number>> | undefined;
   /** Told on every job status change (the job manager's job list). */
   onStatus?: ((status: JobStatus) => void) | undefined;
 }
@@ -209,6 +211,7 @@ export class JobActor extends Actor<JobActorMessage> {
     super();
     this.graph = options.graph;
     this.defaultParallelism = options.defaultParallelism ?? 1;
+    this.overrides = { ...options.parallelismOverrides };
     this.regions = computeFailoverRegions(options.graph);
     for (const r of this.regions) for (const v of r.vertexIds) this.regionOfVertex.set(v, r.index);
     this.attempts = this.regions.map(() => options.firstAttempt ?? 0);

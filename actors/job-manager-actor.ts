@@ -326,6 +326,7 @@ export class JobManagerActor extends Actor<JobManagerMessage> {
             placement: { slots: () => this.slots(), spec },
             recompile: r.recompile,
             defaultParallelism: r.defaultParallelism,
+            parallelismOverrides: r.parallelismOverrides,
             onStatus: (s) => {
               summary.status = s;
               this.log(`job ${jobId} (${summary.jobName}) is ${s}`);

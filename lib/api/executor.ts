@@ -84,6 +84,8 @@ export interface ExecutionRequest {
   recompile?: ((defaultParallelism: number, parallelismOverrides: Readonly<Record<string, number>>) => JobGraph) | undefined;
   /** The environment's default parallelism the graph was compiled with. */
   defaultParallelism?: number | undefined;
+  /** Per-operator-uid parallelism the graph was compiled with on top of the default (a rescaled job). */
+  parallelismOverrides?: Readonly<Record<string, number>> | undefined;
   /** Run the subtasks on worker-thread task slots (see {@link TaskSlotsOptions}); default: all on this thread. */
   taskSlots?: TaskSlotsOptions | undefined;
 }
@@ -119,6 +121,12 @@ export interface JobSpec {
   /** Command-line checkpoint interval (ms) and directory, which win over the job file's. */
   checkpointInterval?: number | undefined;
   checkpointDir?: string | undefined;
+  /**
+   * Parallelism per operator uid set by live rescales (with `parallelism` as the new default):
+   * the high-availability job store keeps them, so a job recovered by a new leader comes back
+   * at its rescaled parallelism.
+   */
+  parallelismOverrides?: Readonly<Record<string, number>> | undefined;
 }
 
 export type PipelineExecutor = (graph: JobGraph, request: ExecutionRequest) => Promise<{ result: JobExecutionResult; collected: unknown[] }>;

@@ -75,11 +75,12 @@ export function registerClusterCommands(program: Command, io: CliIO, setExitCode
     .action(async (job: string, o: NatsFlags & { parallelism: number; operator?: string; json?: boolean }) => {
       const req: ClusterRequest = { op: 'rescale', jobId: job, parallelism: o.parallelism, ...(o.operator !== undefined && { operatorUid: o.operator }) };
       setExitCode(
-        await ask(io, o, req, async (r: { parallelism: Record<string, number>; checkpointId: number; pauseMs: number }) =>
-          o.json === true
-            ? `${JSON.stringify({ parallelism: r.parallelism, checkpointId: r.checkpointId, pauseMs: r.pauseMs })}\n`
-            : `rescaled ${job} at checkpoint ${r.checkpointId}, sources paused ${r.pauseMs.toFixed(0)} ms\n${Object.entries(r.parallelism).map(([uid, p]) => `  ${uid}: ${p}`).join('\n')}\n`,
-        ),
+        await ask(io, o, req, async (r: { parallelism: Record<string, number>; checkpointId: number; pauseMs: number; warning?: string }) => {
+          if (r.warning !== undefined) io.stderr.write(`weir: warning: ${r.warning}\n`);
+          return o.json === true
+            ? `${JSON.stringify({ parallelism: r.parallelism, checkpointId: r.checkpointId, pauseMs: r.pauseMs, ...(r.warning !== undefined && { warning: r.warning }) })}\n`
+            : `rescaled ${job} at checkpoint ${r.checkpointId}, sources paused ${r.pauseMs.toFixed(0)} ms\n${Object.entries(r.parallelism).map(([uid, p]) => `  ${uid}: ${p}`).join('\n')}\n`;
+        }),
       );
     });
   addNatsOptions(program.command('taskmanagers').description('the task managers registered with the job manager'), 'cluster', true)

@@ -75,6 +75,8 @@ export interface ClusterApiHooks {
   jobAccepted?(job: SubmittedJob): Promise<void>;
   /** Called when a job accepted by {@link jobAccepted} could not be started after all. */
   jobNotStarted?(jobId: string): Promise<void>;
+  /** Called after a live rescale succeeded (as asked: `operatorUid` undefined = the default parallelism). */
+  jobRescaled?(jobId: string, parallelism: number, operatorUid: string | undefined): Promise<void>;
 }
 
 /** Ask timeouts of the API, ms: savepoints and rescales may take long with large state. */
@@ -163,7 +165,12 @@ async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest, 
       const job = await runningJob(system, jm, req.jobId);
       const r = await system.ask<RescaleReply>(jobRef(jm, job.jobId), { t: 'rescale', parallelism: req.parallelism, operatorUid: req.operatorUid } satisfies RescaleJob, SLOW_MS);
       if (!r.ok) throw decodeError(r.error);
-      return { ok: true, parallelism: r.parallelism, checkpointId: r.checkpointId, pauseMs: r.pauseMs };
+      // The rescale happened; keeping it for a later job-manager failover is best effort.
+      const kept = await hooks.jobRescaled?.(job.jobId, req.parallelism, req.operatorUid).then(
+        () => true,
+        () => false,
+      );
+      return { ok: true, parallelism: r.parallelism, checkpointId: r.checkpointId, pauseMs: r.pauseMs, ...(kept === false && { warning: 'the new parallelism could not be recorded in the job store: a job manager failover would bring the job back at its previous parallelism' }) };
     }
     case 'topology': {
       const job = await runningJob(system, jm, req.jobId);

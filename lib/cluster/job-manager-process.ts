@@ -226,6 +226,11 @@ function startLeaderServices(nc: NatsConnection, prefix: string, options: JobMan
       : {
           jobAccepted: (job) => ha.store.add({ ...job, recoveries: 0, leaderTerm: ha.term }),
           jobNotStarted: (jobId) => ha.store.remove(jobId),
+          jobRescaled: (jobId, parallelism, operatorUid) =>
+            ha.store.recordRescale(jobId, parallelism, operatorUid).catch((err: unknown) => {
+              log(`job ${jobId}: ${(err as Error).message}; a failover would bring it back at its previous parallelism`);
+              throw err;
+            }),
         };
   const enc = new TextEncoder();
   const dec = new TextDecoder();

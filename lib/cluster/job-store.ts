@@ -99,6 +99,37 @@ export class JobStore {
     return job;
   }
 
+  /**
+   * Records a live rescale in the job's spec, with the rule the job actor applies (JobControl.rescale):
+   * without `operatorUid`, `parallelism` becomes the default and per-operator overrides are dropped;
+   * with it, that operator's override is set. A job recovered later comes back at this parallelism.
+   * Compare-and-set on the record's revision (retried once when it changed meanwhile). A job no
+   * longer in the store is left alone.
+   * @throws HighAvailabilityError `WEIR_ERR_JOB_STORE` when the record cannot be read or written.
+   */
+  async recordRescale(jobId: string, parallelism: number, operatorUid?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let entry;
+      try {
+        entry = await this.kv.get(keyOf(jobId));
+      } catch (err) {
+        throw storeError(`cannot read job ${jobId} from the job store`, err);
+      }
+      if (entry === null || entry.operation !== 'PUT') return;
+      const job = JSON.parse(new TextDecoder().decode(entry.value)) as StoredJob;
+      const spec =
+        operatorUid === undefined
+          ? { ...job.spec, parallelism, parallelismOverrides: {} }
+          : { ...job.spec, parallelismOverrides: { ...job.spec.parallelismOverrides, [operatorUid]: parallelism } };
+      try {
+        await this.kv.update(keyOf(jobId), encode({ ...job, spec }), entry.revision);
+        return;
+      } catch (err) {
+        if (!isRevisionConflict(err) || attempt > 0) throw storeError(`cannot record the rescale of job ${jobId} in the job store`, err);
+      }
+    }
+  }
+
   /** Deletes a job (it reached a terminal status). Deleting a job that is not there is fine. */
   async remove(jobId: string): Promise<void> {
     try {

@@ -3,7 +3,8 @@
  * default-exported job function on a fresh environment and compiles the graph. The job manager
  * does it to plan the job, every task slot does it to instantiate its subtasks' operators — the
  * same module builds the same graph (node ids and uids are assigned in build order), as Flink
- * loads the same user jar on the JobManager and on every TaskManager.
+ * loads the same user jar on the JobManager and on every TaskManager. A spec with
+ * `parallelismOverrides` (a rescaled job) compiles at that parallelism.
  */
 import { StreamExecutionEnvironment } from '../index.js';
 import type { ExecutionRequest, JobSpec } from '../api/executor.js';
@@ -32,5 +33,10 @@ export async function prepareJob(spec: JobSpec): Promise<PreparedJob> {
   await job(env, createJobContext(spec.file, spec.args, env.getParallelism()));
   if (spec.checkpointInterval !== undefined) env.enableCheckpointing(spec.checkpointInterval, env.getCheckpointConfig().getCheckpointingMode());
   if (spec.checkpointDir !== undefined) env.getCheckpointConfig().setCheckpointStorage(spec.checkpointDir);
-  return env.prepare({ jobName: spec.jobName });
+  const prepared = env.prepare({ jobName: spec.jobName });
+  const overrides = spec.parallelismOverrides;
+  if (overrides === undefined || Object.keys(overrides).length === 0) return prepared;
+  // A rescaled job (kept by the HA job store): the same graph at its rescaled parallelism.
+  const request = { ...prepared.request, parallelismOverrides: { ...overrides } };
+  return { graph: request.recompile!(request.defaultParallelism ?? 1, overrides), request };
 }

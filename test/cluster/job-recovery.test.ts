@@ -148,3 +148,23 @@ test.serial('a job with jetstream:// checkpoint storage is recovered from its ne
     restore();
   }
 });
+
+test.serial('a live rescale is recorded in the job store, and the recovered job comes back at that parallelism', async (t) => {
+  const { store, seen, system, jm } = await setUp('recovery_rescaled');
+  const root = tempDir();
+  await store.add({ ...storedJob('job-r', root, join(root, 'out')), spec: { ...storedJob('job-r', root, '').spec, args: [join(root, 'out'), '2000', '7', '200', '1', '20'], parallelism: 2 } });
+  // As JobControl.rescale: a default first (overrides dropped), then one operator on top.
+  await store.recordRescale('job-r', 4);
+  await store.recordRescale('job-r', 1, 'sum');
+  const [entry] = await store.list();
+  t.is(entry!.job.spec.parallelism, 4);
+  t.deepEqual(entry!.job.spec.parallelismOverrides, { sum: 1 });
+  await store.recordRescale('job-gone', 3); // a job that already left the store: nothing to record
+  t.is((await store.list()).length, 1);
+  t.is(await recoverJobs({ store, system, jobManager: jm, leaderTerm: 2, slotWaitMs: 1, leading: () => true, log: () => {} }), 1);
+  const start = seen[0] as StartJob;
+  const byUid = Object.fromEntries(start.prepared.graph.nodes.map((n) => [n.uid, n.parallelism]));
+  t.is(byUid['sum'], 1, 'the operator rescaled on its own');
+  t.is(byUid['pairs'], 4, 'the others at the rescaled default');
+  t.deepEqual(start.prepared.request.parallelismOverrides, { sum: 1 });
+});

@@ -81,7 +81,7 @@ async function logOnFailure(t: ExecutionContext, procs: WeirProcess[], run: () =
   }
 }
 
-test.serial('the standby takes over a SIGKILLed leader and recovers the running job from its newest checkpoint: output exactly once', async (t) => {
+test.serial('the standby takes over a SIGKILLed leader and recovers the running (rescaled) job from its newest checkpoint at its rescaled parallelism: output exactly once', async (t) => {
   const { input, expected } = writeTripsSlice(tmp.dir, TRIPS);
   const output = join(tmp.dir, 'out');
   const checkpointDir = join(tmp.dir, 'chk');
@@ -100,6 +100,11 @@ test.serial('the standby takes over a SIGKILLed leader and recovers the running 
     const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
     t.not(await kv.get(`jobs.${jobId}`), null, 'the submitted job is in the job store');
     await waitForCheckpoints(c, jobId, 2);
+    // A live rescale 3 -> 2 before the failover: the job store keeps it.
+    const rescaled = await clusterRequest<{ parallelism: Record<string, number>; warning?: string }>(c, { op: 'rescale', jobId, parallelism: 2 }, 60_000);
+    t.is(rescaled.warning, undefined);
+    const rescaledTo = Math.max(...Object.values(rescaled.parallelism));
+    t.is(rescaledTo, 2);
     await first.leader.kill();
 
     const second = await leaderAmong(kv, jms, first.leader.pid);
@@ -112,6 +117,7 @@ test.serial('the standby takes over a SIGKILLed leader and recovers the running 
     }, CLUSTER_POLL);
     const topology = await clusterRequest<{ topology: Topology }>(c, { op: 'topology', jobId });
     t.true(topology.topology.job.subtasks.length > 0, 'the recovered job has subtasks');
+    t.is(Math.max(...topology.topology.job.vertices.map((v) => v.parallelism)), 2, 'recovered at the rescaled parallelism');
     t.true(topology.topology.job.subtasks.every((st) => st.attempt >= RECOVERY_ATTEMPT_STRIDE && /^tm[01]-s[01]$/.test(st.address)), JSON.stringify(topology.topology.job.subtasks));
     const done = await waitForJobEnd(c, jobId);
     t.is(done.status, 'finished', done.error);

@@ -20,9 +20,13 @@ export interface NatsFlags {
   subjectPrefix?: string;
 }
 
-/** Adds the NATS flags; `urlFlag` is `--nats` (cluster processes) or `--cluster` (job commands). */
+/**
+ * Adds the NATS flags; `urlFlag` is `--nats` (cluster processes) or `--cluster` (job commands).
+ * The URLs and the subject prefix default to `$WEIR_CLUSTER` and `$WEIR_SUBJECT_PREFIX` (as Flink's
+ * client finds its JobManager in its configuration), so `weir list` talks to the cluster once set.
+ */
 export function addNatsOptions(cmd: Command, urlFlag: 'nats' | 'cluster', required: boolean): Command {
-  const url = new Option(`--${urlFlag} <urls>`, 'NATS server URL(s) of the cluster, comma-separated (nats://host:port)');
+  const url = new Option(`--${urlFlag} <urls>`, 'NATS server URL(s) of the cluster, comma-separated (nats://host:port)').env('WEIR_CLUSTER');
   if (required) url.makeOptionMandatory();
   return cmd
     .addOption(url)
@@ -34,7 +38,7 @@ export function addNatsOptions(cmd: Command, urlFlag: 'nats' | 'cluster', requir
     .option('--tls-ca <file>', 'CA bundle to verify the NATS servers (PEM)')
     .option('--tls-cert <file>', 'client certificate for NATS TLS (PEM)')
     .option('--tls-key <file>', 'client key for NATS TLS (PEM)')
-    .option('--subject-prefix <prefix>', 'prefix of every subject of this cluster', 'weir');
+    .addOption(new Option('--subject-prefix <prefix>', 'prefix of every subject of this cluster').env('WEIR_SUBJECT_PREFIX').default('weir'));
 }
 
 /** The connection options the flags describe, or undefined when no URL was given. */

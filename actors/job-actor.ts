@@ -159,6 +159,11 @@ export interface JobDescription {
 /** Ask the job to stop (after an optional savepoint was taken by the caller). */
 export interface StopJob {
   t: 'stop-job';
+  /**
+   * The stop follows a savepoint that stopped the sources (stop-with-savepoint): the job ends
+   * FINISHED, as Flink's `flink stop`; otherwise CANCELLED (`flink cancel`).
+   */
+  afterSavepoint?: boolean;
 }
 
 type JobActorMessage = JobMessage | CheckpointCompleted | CheckpointFailureThreshold | TriggerSavepoint | StopJob | RescaleJob | SlotsLost | DescribeJob;
@@ -376,7 +381,7 @@ export class JobActor extends Actor<JobActorMessage> {
         this.context.system.tellSystem(this.coordinator, msg, this.context.sender);
         return;
       case 'stop-job':
-        this.cancelled = true;
+        this.cancelled = msg.afterSavepoint !== true;
         this.stopJob();
         return;
       case 'running':

@@ -7,7 +7,8 @@
  * current directory. Answers once the job has stopped; prints the savepoint's path on stdout (with
  * `--json`: `{jobId, jobName, path, checkpointId}`). The job's `weir run` then prints its summary,
  * naming the savepoint, and exits 0. Resume with `weir run <job file> --from-savepoint <path>`,
- * at any parallelism.
+ * at any parallelism. With `--cluster` (or `$WEIR_CLUSTER`) it asks the cluster's job manager; the
+ * savepoint directory must be one every host reaches (or `jetstream://…`).
  *
  * Exit codes ({@link ExitCode}): 0 stopped; 1 the savepoint failed (the job keeps running, as in
  * Flink) or the job refused (already stopping or ending); 2 usage error, or `<job>` names no
@@ -15,6 +16,8 @@
  */
 import type { Command } from 'commander';
 import type { CliIO } from './cli-io.js';
+import { addNatsOptions, clusterOptionsOf, type NatsFlags } from './cluster-options-cli.js';
+import { clusterJobCommand } from './cluster-commands.js';
 import { ExitCode } from './exit-codes.js';
 import { describeJob, operateJob, savepointDirectory } from './job-control-command.js';
 
@@ -31,14 +34,24 @@ export interface StopCommandOptions {
  * @returns the sub-command.
  */
 export function registerStopCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): Command {
-  return program
-    .command('stop')
+  return addNatsOptions(program.command('stop'), 'cluster', false)
     .description('stop a running job with a savepoint; prints the savepoint path (flink stop)')
     .argument('<job>', 'job id or unique job name (see weir list)')
     .option('-p, --savepoint-path <dir>', 'directory to put the savepoint in (default: $WEIR_SAVEPOINT_DIR, ./savepoints)')
     .option('--json', 'print {jobId, jobName, path, checkpointId} as JSON instead of the path')
-    .addHelpText('after', '\nExamples:\n  weir stop zone-revenue --savepoint-path /data/savepoints\n  weir run examples/taxi/zone-revenue.ts -p 8 --from-savepoint /data/savepoints/savepoint-job-1-1a2b3c4d-7')
-    .action(async (job: string, options: StopCommandOptions) => {
+    .addHelpText('after', '\nExamples:\n  weir stop zone-revenue --savepoint-path /data/savepoints\n  weir run examples/taxi/zone-revenue.ts -p 8 --from-savepoint /data/savepoints/savepoint-job-1-1a2b3c4d-7\n  weir stop <job> --savepoint-path /shared/savepoints --cluster nats://127.0.0.1:4222')
+    .action(async (job: string, options: StopCommandOptions & NatsFlags) => {
+      const cluster = clusterOptionsOf(options);
+      if (cluster !== undefined) {
+        // Absolute (the cluster runs elsewhere); a jetstream:// location is kept as is.
+        const directory = savepointDirectory(options.savepointPath, io.env);
+        setExitCode(
+          await clusterJobCommand(io, cluster, { op: 'savepoint', jobId: job, directory, stop: true }, (r: { path: string; checkpointId: number }) =>
+            options.json === true ? `${JSON.stringify({ jobId: job, path: r.path, checkpointId: r.checkpointId })}\n` : `${r.path}\n`,
+          ),
+        );
+        return;
+      }
       setExitCode(await stopCommand(job, options, io));
     });
 }

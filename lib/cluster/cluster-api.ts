@@ -156,7 +156,7 @@ async function dispatch(system: ActorSystem, jm: ActorRef, req: ClusterRequest, 
       if (!r.ok) throw decodeError(r.error);
       if (req.stop === true) {
         const ref = jobRef(jm, job.jobId);
-        system.tellSystem(ref, { t: 'stop-job' } satisfies StopJob);
+        system.tellSystem(ref, { t: 'stop-job', afterSavepoint: true } satisfies StopJob);
         await system.whenStopped(ref);
       }
       return { ok: true, path: r.path, checkpointId: r.checkpointId };

@@ -174,7 +174,7 @@ function createJobControl(system: ActorSystem, jobRef: { address: string; id: st
     triggerSavepoint: (directory) => triggerSavepoint(directory, false),
     async stopWithSavepoint(directory) {
       const r = await triggerSavepoint(directory, true);
-      system.tellSystem(jobRef, { t: 'stop-job' } satisfies StopJob);
+      system.tellSystem(jobRef, { t: 'stop-job', afterSavepoint: true } satisfies StopJob);
       await system.whenStopped(jobRef);
       return r;
     },

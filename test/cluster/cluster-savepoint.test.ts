@@ -1,0 +1,67 @@
+/**
+ * Flink's savepoint workflow on a cluster (job manager + task manager with 2 slots on a real NATS
+ * server, driven through the `weir` CLI): `weir stop --cluster` takes a savepoint and stops the
+ * job; `weir run --cluster --from-savepoint` resumes it at another parallelism; the committed
+ * output of both runs together holds every record's running sum exactly once.
+ */
+import 'reflect-metadata';
+import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startJobManager } from '../../lib/cluster/job-manager-process.js';
+import { startTaskManager } from '../../lib/cluster/task-manager-process.js';
+import { clusterRequest } from '../../lib/cluster/cluster-client.js';
+import type { JobSummary } from '../../actors/job-manager-actor.js';
+import { killLeftovers, startWeir } from '../fault/weir-process.js';
+import { NatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { checkKeyedSums, committedRows } from '../helpers/keyed-sum-output.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const JOB_FILE = resolve(here, '../fixtures/cluster/keyed-sum-job.js');
+const dirs: string[] = [];
+test.after.always(async () => {
+  killLeftovers();
+  await stopAllNatsServers();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.serial('weir stop --cluster takes a savepoint and stops; weir run --cluster --from-savepoint resumes at parallelism 3, exactly once', async (t) => {
+  const server = await NatsServer.start();
+  const prefix = 'weirsp';
+  const c = { nats: { servers: [server.url] }, subjectPrefix: prefix };
+  const quiet = (): void => {};
+  const jm = await startJobManager({ ...c, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5_000, log: quiet });
+  const tm = await startTaskManager({ ...c, slots: 2, log: quiet });
+  const work = mkdtempSync(join(tmpdir(), 'weir-cluster-sp-'));
+  dirs.push(work);
+  const out = join(work, 'out');
+  const N = 20_000;
+  // 40 numbers per poll, 10 ms pauses: the job runs for seconds; checkpoints every 100 ms.
+  const jobArgs = ['--', out, String(N), '13', '40', '10', '100'];
+  const env = { WEIR_HOME: join(work, 'home'), WEIR_CLUSTER: server.url, WEIR_SUBJECT_PREFIX: prefix };
+  try {
+    await waitFor('the task manager', async () => ((await clusterRequest<{ taskManagers: unknown[] }>(c, { op: 'taskmanagers' })).taskManagers.length === 1 ? true : undefined));
+    const first = await startWeir(['run', JOB_FILE, '-p', '2', '--detached', '--json', ...jobArgs], env).exited;
+    t.is(first.code, 0, first.stderr);
+    const { jobId } = JSON.parse(first.stdout) as { jobId: string };
+    await waitFor('two checkpoints', async () => ((await clusterRequest<{ job: JobSummary }>(c, { op: 'status', jobId })).job.checkpointsCompleted >= 2 ? true : undefined));
+    const stop = await startWeir(['stop', jobId, '--savepoint-path', join(work, 'savepoints'), '--json'], env).exited;
+    t.is(stop.code, 0, stop.stderr);
+    const { path } = JSON.parse(stop.stdout) as { path: string };
+    t.true(path.startsWith(join(work, 'savepoints', `savepoint-${jobId}-`)), path);
+    const stopped = (await clusterRequest<{ job: JobSummary }>(c, { op: 'status', jobId })).job;
+    t.is(stopped.status, 'finished', 'stopped with a savepoint: FINISHED, as Flink');
+    const before = committedRows(out).length;
+    t.true(before > 0 && before < N, `${before} rows committed before the stop`);
+
+    const second = await startWeir(['run', JOB_FILE, '-p', '3', '--from-savepoint', path, '--json', ...jobArgs], env).exited;
+    t.is(second.code, 0, second.stderr);
+    checkKeyedSums(t, out, N, 13);
+  } finally {
+    await tm.close();
+    await jm.close();
+  }
+});

@@ -16,7 +16,8 @@
  *    the sending and the receiving thread (Linux), which says where the time goes.
  * 2. **Scaling 1 → 2 task slots**: a CPU-heavy keyed job (cpu-job.ts) submitted to an in-process
  *    job manager + task manager (startJobManager/startTaskManager) with 1 slot at parallelism 1,
- *    then 2 slots at parallelism 2; events/s from the job's own start/end times.
+ *    then 2 slots at parallelism 2 (one task manager: the keyBy crosses MessagePorts), then 2 task
+ *    managers with 1 slot each (the keyBy crosses NATS); events/s from the job's own start/end times.
  * 3. **Latency across task managers**: `bench-a` tells one small record per 0.1 ms (10k/s, paced
  *    by a 1 ms timer) carrying its send time to actor `latency` on `bench-b`; p50/p99/max of
  *    receive − send over `--duration` s after 1 s of warm-up.
@@ -374,6 +375,8 @@ async function runExchange(o: Options, prefix: string): Promise<ExchangeReport> 
 // ---- 2. scaling -----------------------------------------------------------------------------
 
 interface ScalingRun {
+  /** Task managers (processes' worth: each its own NATS connections) the slots are spread over. */
+  taskManagers: number;
   slots: number;
   parallelism: number;
   records: number;
@@ -393,17 +396,22 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeout
   }
 }
 
-async function runScalingCase(o: Options, slots: number): Promise<ScalingRun[]> {
+/** `slots` in total on `taskManagers` task managers (slots / taskManagers each); parallelism = slots. */
+async function runScalingCase(o: Options, slots: number, taskManagers = 1): Promise<ScalingRun[]> {
   const prefix = `bench-${Math.random().toString(36).slice(2, 10)}`;
   const nats = { servers: [o.servers] };
   const quiet = (who: string) => (line: string) => {
     if (/fail|error|lost/i.test(line)) log(`  ${who}: ${line}`);
   };
   const jm = await startJobManager({ nats, subjectPrefix: prefix, log: quiet('jobmanager') });
-  const tm = await startTaskManager({ nats, subjectPrefix: prefix, slots, log: quiet('taskmanager') }).catch(async (err: unknown) => {
+  const tms: Awaited<ReturnType<typeof startTaskManager>>[] = [];
+  try {
+    for (let i = 0; i < taskManagers; i++) tms.push(await startTaskManager({ nats, subjectPrefix: prefix, slots: slots / taskManagers, log: quiet('taskmanager') }));
+  } catch (err) {
+    await Promise.all(tms.map((tm) => tm.close()));
     await jm.close();
     throw err;
-  });
+  }
   const file = fileURLToPath(new URL('./cpu-job.js', import.meta.url));
   const api = async <T>(req: Parameters<typeof handleClusterRequest>[2]): Promise<T> => {
     const r = await handleClusterRequest(jm.system, jobManagerRef, req);
@@ -421,21 +429,22 @@ async function runScalingCase(o: Options, slots: number): Promise<ScalingRun[]> 
     const wallMs = Date.now() - t0;
     if (s.status !== 'finished') throw new Error(`scaling job on ${slots} slot(s) ended ${s.status}: ${s.error}`);
     const jobMs = s.endedAt! - s.startedAt;
-    return { slots, parallelism: slots, records, jobMs, wallMs, eventsPerSec: (records * 1000) / jobMs, status: s.status };
+    return { taskManagers, slots, parallelism: slots, records, jobMs, wallMs, eventsPerSec: (records * 1000) / jobMs, status: s.status };
   };
   const runs: ScalingRun[] = [];
   try {
-    await waitFor('the task manager to register', async () => ((await api<{ taskManagers: unknown[] }>({ op: 'taskmanagers' })).taskManagers.length >= 1 ? true : undefined), 30_000);
+    await waitFor('the task managers to register', async () => ((await api<{ taskManagers: unknown[] }>({ op: 'taskmanagers' })).taskManagers.length >= taskManagers ? true : undefined), 30_000);
     const warm = Math.max(10_000, Math.floor(o.jobRecords / 5));
-    log(`scaling: ${slots} slot(s), warm-up job of ${warm.toLocaleString('en-US')} records`);
+    const where = `${slots} slot(s) on ${taskManagers} task manager(s)`;
+    log(`scaling: ${where}, warm-up job of ${warm.toLocaleString('en-US')} records`);
     await runJob(warm);
     for (let i = 1; i <= o.runs; i++) {
       const r = await runJob(o.jobRecords);
       runs.push(r);
-      log(`scaling: ${slots} slot(s), parallelism ${slots}, run ${i}/${o.runs}: ${fmt(r.eventsPerSec)} events/s (job ${r.jobMs} ms, submit-to-end ${r.wallMs} ms)`);
+      log(`scaling: ${where}, parallelism ${slots}, run ${i}/${o.runs}: ${fmt(r.eventsPerSec)} events/s (job ${r.jobMs} ms, submit-to-end ${r.wallMs} ms)`);
     }
   } finally {
-    await tm.close();
+    await Promise.all(tms.map((tm) => tm.close()));
     await jm.close();
   }
   return runs;
@@ -444,18 +453,25 @@ async function runScalingCase(o: Options, slots: number): Promise<ScalingRun[]> 
 interface ScalingReport {
   iterations: number;
   one: ScalingRun[];
+  /** One task manager, 2 slots: the keyBy crosses MessagePorts (local channels). */
   two: ScalingRun[];
+  /** Two task managers, 1 slot each: the keyBy crosses NATS. */
+  twoTaskManagers: ScalingRun[];
   medianOne: number;
   medianTwo: number;
+  medianTwoTaskManagers: number;
   speedUp: number;
+  speedUpTwoTaskManagers: number;
 }
 
 async function runScaling(o: Options): Promise<ScalingReport> {
   const one = await runScalingCase(o, 1);
   const two = await runScalingCase(o, 2);
+  const twoTaskManagers = await runScalingCase(o, 2, 2);
   const m1 = median(one.map((r) => r.eventsPerSec));
   const m2 = median(two.map((r) => r.eventsPerSec));
-  return { iterations: o.iterations, one, two, medianOne: m1, medianTwo: m2, speedUp: m2 / m1 };
+  const m2tm = median(twoTaskManagers.map((r) => r.eventsPerSec));
+  return { iterations: o.iterations, one, two, twoTaskManagers, medianOne: m1, medianTwo: m2, medianTwoTaskManagers: m2tm, speedUp: m2 / m1, speedUpTwoTaskManagers: m2tm / m1 };
 }
 
 // ---- 3. latency -----------------------------------------------------------------------------
@@ -545,7 +561,8 @@ function table(m: MachineInfo, ex: ExchangeReport | undefined, sc: ScalingReport
   if (sc !== undefined) {
     lines.push(
       `| keyed CPU job (${sc.iterations} mix rounds/record), 1 slot, p=1, median of ${sc.one.length} × ${sc.one[0]?.records.toLocaleString('en-US')} | ${fmt(sc.medianOne)} events/s | | |`,
-      `| same job, 2 slots (worker threads), p=2 | ${fmt(sc.medianTwo)} events/s | 1 slot | speed-up ×${sc.speedUp.toFixed(2)} |`,
+      `| same job, 1 task manager × 2 slots (worker threads; keyBy over MessagePorts), p=2 | ${fmt(sc.medianTwo)} events/s | 1 slot | speed-up ×${sc.speedUp.toFixed(2)} |`,
+      `| same job, 2 task managers × 1 slot (keyBy over NATS), p=2 | ${fmt(sc.medianTwoTaskManagers)} events/s | 1 slot | speed-up ×${sc.speedUpTwoTaskManagers.toFixed(2)} |`,
     );
   }
   if (lat !== undefined) {

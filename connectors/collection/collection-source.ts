@@ -13,7 +13,7 @@
  *
  * @see org.apache.flink.api.connector.source.lib.util.IteratorSourceReader (FromElementsSource)
  */
-import { RestoreError } from '../../lib/errors.js';
+import { describeRecord, RestoreError } from '../../lib/errors.js';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../source.js';
 
 /** At most this many elements are emitted per `pollNext`. */
@@ -71,18 +71,11 @@ function isOneShot(items: Iterable<unknown>): boolean {
 function toCollectionSplit(split: unknown, index: number): CollectionSplit {
   const s = split as Partial<CollectionSplit> | null;
   if (typeof s !== 'object' || s === null || s.kind !== 'collection' || !Number.isSafeInteger(s.next) || (s.next as number) < 0) {
-    throw new RestoreError(`fromCollection: restored split #${index} is not a collection split {kind: 'collection', next ≥ 0}: ${describe(split)}`);
+    throw new RestoreError(`fromCollection: restored split #${index} is not a collection split {kind: 'collection', next ≥ 0}: ${describeRecord(split)}`);
   }
   return { kind: 'collection', next: s.next as number };
 }
 
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /** Reads its splits (start indices into the collection) one after another. */
 class CollectionReader<T> implements SourceReader<T> {

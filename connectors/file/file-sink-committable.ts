@@ -12,7 +12,7 @@
  *
  * @see org.apache.flink.connector.file.sink.FileSinkCommittable
  */
-import { RestoreError } from '../../lib/errors.js';
+import { describeRecord, RestoreError } from '../../lib/errors.js';
 
 export type FileSinkCommittable =
   | {
@@ -44,14 +44,6 @@ export function toFileSinkCommittable(value: unknown): FileSinkCommittable {
     typeof c.pending === 'string' &&
     typeof c.target === 'string' &&
     (c.mode === 'rename' || (c.mode === 'append' && Number.isSafeInteger(c.targetLengthBefore) && (c.targetLengthBefore as number) >= 0));
-  if (!ok) {
-    let text: string;
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-    throw new RestoreError(`FileSink: a restored committable is not a file committable {mode: 'rename' | 'append', pending, target, targetLengthBefore?}: ${text}`);
-  }
+  if (!ok) throw new RestoreError(`FileSink: a restored committable is not a file committable {mode: 'rename' | 'append', pending, target, targetLengthBefore?}: ${describeRecord(value)}`);
   return value as FileSinkCommittable;
 }

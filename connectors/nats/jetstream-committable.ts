@@ -12,7 +12,7 @@
  *
  * @see org.apache.flink.connector.kafka.sink.KafkaCommittable (a prepared transaction's id)
  */
-import { RestoreError } from '../../lib/errors.js';
+import { describeRecord, RestoreError } from '../../lib/errors.js';
 
 export interface JetStreamCommittable {
   readonly kind: 'jetstream';
@@ -45,16 +45,8 @@ export function toJetStreamCommittable(value: unknown): JetStreamCommittable {
     c.data instanceof Uint8Array &&
     Array.isArray(c.ends);
   if (!ok) {
-    throw new RestoreError(`JetStreamSink: a restored committable is not a JetStream committable {kind: 'jetstream', idPrefix, subjects, subjectOf, data, ends}: ${describe(value)}`);
+    throw new RestoreError(`JetStreamSink: a restored committable is not a JetStream committable {kind: 'jetstream', idPrefix, subjects, subjectOf, data, ends}: ${describeRecord(value)}`);
   }
   return value as JetStreamCommittable;
 }
 
-function describe(value: unknown): string {
-  try {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-  } catch {
-    return String(value);
-  }
-}

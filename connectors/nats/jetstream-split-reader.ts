@@ -270,12 +270,7 @@ export class JetStreamSplitReader {
         return;
       }
       // Timeouts, no responders (JetStream restarting), disconnects: try again.
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.pump();
-      }, this.retryDelay);
-      this.retryTimer.unref();
-      this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_DELAY_MS);
+      this.retryLater();
     }
   }
 

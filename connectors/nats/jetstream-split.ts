@@ -1,4 +1,4 @@
-import { RestoreError } from '../../lib/errors.js';
+import { describeRecord, RestoreError } from '../../lib/errors.js';
 
 /**
  * The split of a `JetStreamSource` reader, as checkpointed (Flink's KafkaPartitionSplit with its
@@ -41,14 +41,6 @@ export function toJetStreamSplit(value: unknown, index: number): JetStreamSplit 
     seq(s.end) &&
     (s.startTimeMs === null || (typeof s.startTimeMs === 'number' && Number.isFinite(s.startTimeMs))) &&
     (s.next !== null || s.startTimeMs !== null);
-  if (!ok) {
-    let text: string;
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-    throw new RestoreError(`JetStreamSource: restored split #${index} is not a JetStream split {kind: 'jetstream', stream, filter, next, startTimeMs, end}: ${text}`);
-  }
+  if (!ok) throw new RestoreError(`JetStreamSource: restored split #${index} is not a JetStream split {kind: 'jetstream', stream, filter, next, startTimeMs, end}: ${describeRecord(value)}`);
   return value as JetStreamSplit;
 }

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { connect, type NatsConnection } from 'nats';
 import { ActorSystem } from '../actor/actor-system.js';
 import { ConfigurationError } from '../errors.js';
@@ -17,6 +16,7 @@ import { natsConnectionOptions } from '../transport/nats-connection-options.js';
 import { TaskManagerActor, type SlotDied } from '../../actors/task-manager-actor.js';
 import type { ClusterConnectOptions } from './cluster-options.js';
 import type { SlotWorkerData } from './slot-worker.js';
+import { SlotThreads } from './slot-threads.js';
 
 /** Options of {@link startTaskManager}. */
 export interface TaskManagerProcessOptions extends ClusterConnectOptions {
@@ -43,68 +43,42 @@ export async function startTaskManager(options: TaskManagerProcessOptions): Prom
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} taskmanager ${id}: ${line}\n`));
   const prefix = options.subjectPrefix ?? 'weir';
   const addresses = Array.from({ length: slots }, (_, k) => `${id}-s${k}`);
-  const workers: Worker[] = [];
-  const stopping = { now: false };
   let system: ActorSystem | undefined;
   let nc: NatsConnection | undefined;
+  let threads: SlotThreads | undefined;
   try {
-    // Each slot registers the TypeScript loader hooks; Node 20 crashes when a worker registers
-    // hooks after hook-registering workers exited unless the main thread registered first.
-    await import('../cli/register-ts-loader.js');
     // Slots of this task manager exchange records over MessagePorts, not through the NATS server
     // (Flink's local input channels between tasks of one TaskManager); other hosts over NATS.
     const mesh = slots > 1 ? WorkerThreadTransport.mesh(addresses) : undefined;
-    await Promise.all(
-      addresses.map(
-        (address) =>
-          new Promise<void>((resolve, reject) => {
-            const ports = mesh?.get(address);
-            const data: SlotWorkerData = { address, nats: options.nats, subjectPrefix: prefix, ...(ports !== undefined && { ports: Object.fromEntries(ports) }) };
-            const w = new Worker(new URL('./slot-worker.js', import.meta.url), { workerData: data, transferList: ports === undefined ? [] : [...ports.values()] });
-            workers.push(w);
-            w.once('message', (m: { ready?: boolean; error?: string }) => (m.ready === true ? resolve() : reject(new Error(`task slot ${address} did not start: ${m.error}`))));
-            w.once('error', reject);
-            w.once('exit', (code) => {
-              if (stopping.now) return;
-              const reason = `its worker thread exited with code ${code}`;
-              log(`task slot ${address}: ${reason}`);
-              if (system !== undefined) system.tellSystem({ address: id, id: 'taskmanager' }, { t: 'slot-died', address, reason } satisfies SlotDied);
-              reject(new Error(`task slot ${address} exited with code ${code} while starting`));
-            });
-          }),
-      ),
+    threads = await SlotThreads.start(
+      addresses.map((address) => {
+        const ports = mesh?.get(address);
+        const data: SlotWorkerData = { address, nats: options.nats, subjectPrefix: prefix, ...(ports !== undefined && { ports: Object.fromEntries(ports) }) };
+        return { data, transferList: ports === undefined ? [] : [...ports.values()] };
+      }),
+      (address, reason) => {
+        log(`task slot ${address}: ${reason}`);
+        system?.tellSystem({ address: id, id: 'taskmanager' }, { t: 'slot-died', address, reason } satisfies SlotDied);
+      },
     );
     nc = await connect(natsConnectionOptions({ ...options.nats, name: options.nats.name ?? `weir-${id}` }));
     system = new ActorSystem({ address: id });
     system.attachTransport(new NatsTransport(id, nc, { subjectPrefix: prefix }), '*');
     system.spawn({ create: () => new TaskManagerActor({ taskManagerId: id, host: hostname(), pid: process.pid, slots: addresses, log }) }, 'taskmanager');
   } catch (err) {
-    stopping.now = true;
-    await Promise.all(workers.map((w) => w.terminate()));
+    await threads?.close();
     await nc?.close();
     throw err;
   }
   log(`${slots} task slot(s) up: ${addresses.join(', ')}`);
   const sys = system;
   const conn = nc;
+  const slotThreads = threads;
   return {
     taskManagerId: id,
     slots: addresses,
     async close() {
-      stopping.now = true;
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              const t = setTimeout(() => void w.terminate().then(() => resolve()), 5_000);
-              w.once('exit', () => {
-                clearTimeout(t);
-                resolve();
-              });
-              w.postMessage('stop');
-            }),
-        ),
-      );
+      await slotThreads.close();
       await sys.terminate();
       await conn.close();
     },

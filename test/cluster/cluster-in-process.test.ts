@@ -72,6 +72,14 @@ async function statusOf(c: Cluster, jobId: string): Promise<JobSummary> {
   return (await api<{ job: JobSummary }>(c, { op: 'status', jobId })).job;
 }
 
+/** Waits for the job to end (any status) and returns its summary. */
+function jobEnd(c: Cluster, jobId: string): Promise<JobSummary> {
+  return waitFor('the job to finish', async () => {
+    const s = await statusOf(c, jobId);
+    return s.endedAt !== undefined ? s : undefined;
+  });
+}
+
 function waitRegistered(c: Cluster, n: number): Promise<unknown> {
   return waitFor('task managers', async () => {
     const r = await api<{ taskManagers: unknown[] }>(c, { op: 'taskmanagers' });
@@ -96,10 +104,7 @@ test.serial('a job submitted to the job manager runs on the task slots with exac
   const keyed = topo.job.subtasks.filter((s) => s.keyGroups !== undefined);
   t.deepEqual(keyed.map((s) => s.keyGroups), [[0, 42], [43, 85], [86, 127]]);
   t.true(Object.keys(topo.slots).length >= 3, 'every slot answered with figures');
-  const done = await waitFor('the job to finish', async () => {
-    const s = await statusOf(c, jobId);
-    return s.endedAt !== undefined ? s : undefined;
-  });
+  const done = await jobEnd(c, jobId);
   t.is(done.status, 'finished', done.error);
   checkKeyedSums(t, out, N, 13);
 });
@@ -118,10 +123,7 @@ test.serial('a task manager that stops heartbeating is declared lost and the job
   // Kill task manager 1: its main system and its slot stop answering (as a SIGKILLed process).
   const victim = c.tms[1]!;
   await Promise.all([victim.tm.terminate(), ...victim.slots.map((s) => s.terminate())]);
-  const done = await waitFor('the job to finish', async () => {
-    const s = await statusOf(c, jobId);
-    return s.endedAt !== undefined ? s : undefined;
-  });
+  const done = await jobEnd(c, jobId);
   t.is(done.status, 'finished', done.error);
   t.true(done.restarts >= 1, 'the job failed over');
   const tms = await api<{ taskManagers: { taskManagerId: string }[] }>(c, { op: 'taskmanagers' });
@@ -155,10 +157,7 @@ test.serial('a job on the cluster rescales 2 -> 4 -> 1 while running, without a 
   t.is(topo4.job.subtasks.filter((s) => s.keyGroups !== undefined).length, 4);
   const r1 = await api<{ parallelism: Record<string, number>; pauseMs: number }>(c, { op: 'rescale', jobId, parallelism: 1 });
   t.is(r1.parallelism['sum'], 1);
-  const done = await waitFor('the job to finish', async () => {
-    const s = await statusOf(c, jobId);
-    return s.endedAt !== undefined ? s : undefined;
-  });
+  const done = await jobEnd(c, jobId);
   t.is(done.status, 'finished', done.error);
   t.is(done.restarts, 0, 'no failover restart');
   checkKeyedSums(t, out, N, 13);

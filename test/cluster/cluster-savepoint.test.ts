@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startJobManager } from '../../lib/cluster/job-manager-process.js';
-import { startTaskManager } from '../../lib/cluster/task-manager-process.js';
 import { clusterRequest } from '../../lib/cluster/cluster-client.js';
 import type { JobSummary } from '../../actors/job-manager-actor.js';
 import { killLeftovers, startWeir } from '../fault/weir-process.js';
-import { NatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
+import { stopAllNatsServers } from '../helpers/nats-server.js';
+import { startTestCluster } from '../helpers/test-cluster.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { checkKeyedSums, committedRows } from '../helpers/keyed-sum-output.js';
 
@@ -29,12 +28,10 @@ test.after.always(async () => {
 });
 
 test.serial('weir stop --cluster takes a savepoint and stops; weir run --cluster --from-savepoint resumes at parallelism 3, exactly once', async (t) => {
-  const server = await NatsServer.start();
   const prefix = 'weirsp';
-  const c = { nats: { servers: [server.url] }, subjectPrefix: prefix };
-  const quiet = (): void => {};
-  const jm = await startJobManager({ ...c, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5_000, log: quiet });
-  const tm = await startTaskManager({ ...c, slots: 2, log: quiet });
+  const cluster = await startTestCluster({ prefix });
+  const c = cluster.connect;
+  const server = cluster.server;
   const work = mkdtempSync(join(tmpdir(), 'weir-cluster-sp-'));
   dirs.push(work);
   const out = join(work, 'out');
@@ -43,7 +40,6 @@ test.serial('weir stop --cluster takes a savepoint and stops; weir run --cluster
   const jobArgs = ['--', out, String(N), '13', '40', '10', '100'];
   const env = { WEIR_HOME: join(work, 'home'), WEIR_CLUSTER: server.url, WEIR_SUBJECT_PREFIX: prefix };
   try {
-    await waitFor('the task manager', async () => ((await clusterRequest<{ taskManagers: unknown[] }>(c, { op: 'taskmanagers' })).taskManagers.length === 1 ? true : undefined));
     const first = await startWeir(['run', JOB_FILE, '-p', '2', '--detached', '--json', ...jobArgs], env).exited;
     t.is(first.code, 0, first.stderr);
     const { jobId } = JSON.parse(first.stdout) as { jobId: string };
@@ -61,7 +57,6 @@ test.serial('weir stop --cluster takes a savepoint and stops; weir run --cluster
     t.is(second.code, 0, second.stderr);
     checkKeyedSums(t, out, N, 13);
   } finally {
-    await tm.close();
-    await jm.close();
+    await cluster.close();
   }
 });

@@ -15,12 +15,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 import { Encoder } from 'cbor-x';
-import { startJobManager } from '../../lib/cluster/job-manager-process.js';
-import { startTaskManager } from '../../lib/cluster/task-manager-process.js';
 import { clusterRequest } from '../../lib/cluster/cluster-client.js';
 import { encodeFrame } from '../../lib/transport/frame-codec.js';
 import type { JobSummary } from '../../actors/job-manager-actor.js';
-import { NatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
+import { stopAllNatsServers } from '../helpers/nats-server.js';
+import { startTestCluster } from '../helpers/test-cluster.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { checkKeyedSums } from '../helpers/keyed-sum-output.js';
 
@@ -33,17 +32,13 @@ test.after.always(async () => {
 });
 
 test.serial('garbage, truncated and foreign frames and bad API requests leave a running job correct', async (t) => {
-  const server = await NatsServer.start();
   const prefix = 'weirgarbage';
-  const c = { nats: { servers: [server.url] }, subjectPrefix: prefix };
-  const quiet = (): void => {};
-  const jm = await startJobManager({ ...c, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5_000, log: quiet });
-  const tm = await startTaskManager({ ...c, slots: 2, taskManagerId: 'tmg', log: quiet });
-  const nc: NatsConnection = await connect({ servers: server.url });
+  const cluster = await startTestCluster({ prefix, taskManagerId: 'tmg' });
+  const c = cluster.connect;
+  const nc: NatsConnection = await connect({ servers: cluster.server.url });
   const out = mkdtempSync(join(tmpdir(), 'weir-garbage-'));
   dirs.push(out);
   try {
-    await waitFor('the task manager', async () => ((await clusterRequest<{ taskManagers: unknown[] }>(c, { op: 'taskmanagers' })).taskManagers.length === 1 ? true : undefined));
     const N = 12_000;
     const { jobId } = await clusterRequest<{ jobId: string }>(c, { op: 'submit', spec: { file: JOB_FILE, args: [out, String(N), '13', '40', '10', '50'], jobName: 'keyed-sum', parallelism: 2 } });
     await waitFor('the job to run', async () => ((await clusterRequest<{ job: JobSummary }>(c, { op: 'status', jobId })).job.status === 'running' ? true : undefined));
@@ -90,7 +85,6 @@ test.serial('garbage, truncated and foreign frames and bad API requests leave a 
     checkKeyedSums(t, out, N, 13);
   } finally {
     await nc.close();
-    await tm.close();
-    await jm.close();
+    await cluster.close();
   }
 });

@@ -68,10 +68,11 @@ export interface CheckpointBlobStore {
   /** Deletes one blob; a missing one is no error. */
   delete(location: string): Promise<void>;
   /**
-   * Deletes a checkpoint directory: everything under it but the blobs in `keep` (files; the
-   * directories left empty go too), or the listed `contents` and `_metadata` (object stores, which
-   * have no directories to remove). `keep`: blobs a retained checkpoint still references (a
-   * finished subtask's parts are reused by later checkpoints).
+   * Deletes a checkpoint directory whose `_metadata` the caller deleted first (so it never looks
+   * complete half-deleted): everything under it but the blobs in `keep` (files; the directories
+   * left empty go too), or the listed `contents` (object stores, which have no directories).
+   * `keep`: blobs a retained checkpoint still references (a finished subtask's parts are reused
+   * by later checkpoints).
    */
   deleteDirectory(directory: string, contents: readonly string[], keep: ReadonlySet<string>): Promise<void>;
   /**

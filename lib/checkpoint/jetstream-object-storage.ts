@@ -143,10 +143,9 @@ export class JetStreamObjectStorage implements CheckpointBlobStore {
   /** Object stores have no directories. */
   async pruneEmptyDirectories(): Promise<void> {}
 
-  /** `_metadata` first (the checkpoint stops looking complete), then `contents` (its parts), a few at a time. */
-  async deleteDirectory(directory: string, contents: readonly string[]): Promise<void> {
+  /** `contents` (its parts), a few at a time; the caller deleted `_metadata` first (see the interface). */
+  async deleteDirectory(_directory: string, contents: readonly string[]): Promise<void> {
     await withCheckpointStorage(async () => {
-      await this.delete(resolveLocation(directory, '_metadata'));
       for (let i = 0; i < contents.length; i += DELETE_CONCURRENCY) await Promise.all(contents.slice(i, i + DELETE_CONCURRENCY).map((c) => this.delete(c)));
     });
   }
